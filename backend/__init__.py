@@ -1,0 +1,56 @@
+"""Kios Aduan: the application factory (the composition root).
+
+Only this module imports `kiosk` (the web layer); the rest of `backend`
+holds configuration, models and services that know nothing of pages.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, request, session
+
+from backend.config import Config
+from backend.extensions import babel, csrf, db, htmx, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in ("id", "en") else "id"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = os.environ.get("KIOS_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(ROOT / "kiosk" / "templates"),
+        static_folder=str(ROOT / "kiosk" / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(Config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+
+    from backend.database import configure_engine
+
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from backend import cli
+
+    cli.register(app)
+
+    import kiosk
+
+    kiosk.register(app)
+    return app

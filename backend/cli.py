@@ -1,0 +1,28 @@
+"""Command-line tasks: `flask seed`, `flask drafts purge`."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from backend import drafts, seed
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed")
+    @click.option("--demo/--no-demo", default=True, help="Also create the demo kiosks.")
+    def seed_command(demo: bool) -> None:
+        """Load offices, agencies and categories (and demo kiosks)."""
+        counts = seed.load_reference_data()
+        if demo:
+            counts["kiosks"] = seed.load_demo_data()
+        click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+    drafts_cli = AppGroup("drafts", help="Server-side drafts of the intake flow.")
+
+    @drafts_cli.command("purge")
+    def purge() -> None:
+        """Delete drafts nobody touched within DRAFT_MAX_AGE_SECONDS."""
+        click.echo(f"{drafts.purge_expired()} expired drafts deleted")
+
+    app.cli.add_command(drafts_cli)

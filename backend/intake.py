@@ -1,0 +1,236 @@
+"""The intake service: one transaction turns a validated complaint into a
+numbered row, its first timeline event and its CRM outbox row.
+
+Every channel (kiosk, phone, officer, offline replay) comes through
+`submit`. It is idempotent on the key the device made when the flow started:
+the same key with the same answers returns the stored complaint; the same key
+with different answers is refused (`IdempotencyConflict`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend import numbering, validation
+from backend.database import immediate_transaction
+from backend.extensions import db
+from backend.models import (
+    Category,
+    Complaint,
+    ComplaintPhoto,
+    Kiosk,
+    Office,
+    OfficeKind,
+    OutboxItem,
+    StatusEvent,
+    utcnow,
+)
+from backend.photos import CleanPhoto
+from backend.routing import route
+from backend.statuses import Channel, Identity, Status
+
+WIB = ZoneInfo("Asia/Jakarta")
+CONSENT_VERSION = "pdp-2024-1"  # bump when the privacy notice text changes
+
+
+class IdempotencyConflict(Exception):
+    """The key was already used for a different complaint."""
+
+
+class IntakeInvalid(Exception):
+    def __init__(self, errors: dict[str, object]):
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class IntakeRequest:
+    idempotency_key: str
+    channel: str
+    category_code: str
+    kelurahan_code: str
+    description: str
+    identity: str
+    consent: bool
+    address: str = ""
+    rt: str = ""
+    rw: str = ""
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    nik: str = ""
+    language: str = "id"
+    kiosk_code: str | None = None
+    office_code: str | None = None  # intake office when not at a kiosk
+    photo: CleanPhoto | None = field(default=None, repr=False)
+
+    def fingerprint(self) -> str:
+        """A hash of the answers, to tell a replay from a different complaint."""
+        fields = asdict(self)
+        fields.pop("idempotency_key")
+        fields.pop("photo")
+        fields["photo_sha256"] = hashlib.sha256(self.photo.data).hexdigest() if self.photo else None
+        blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    complaint: Complaint
+    replayed: bool
+
+
+def _check(errors: dict, name: str, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except validation.Invalid as exc:
+        errors[name] = exc.message
+        return None
+
+
+def validate(req: IntakeRequest) -> dict:
+    """Check everything; return clean values or raise IntakeInvalid with all errors."""
+    errors: dict[str, object] = {}
+    clean: dict = {}
+    clean["category"] = db.session.execute(
+        select(Category).filter_by(code=req.category_code, active=True)
+    ).scalar_one_or_none()
+    if clean["category"] is None:
+        errors["category"] = _l("Choose one of the categories shown.")
+    clean["kelurahan"] = db.session.execute(
+        select(Office).filter_by(code=req.kelurahan_code, kind=OfficeKind.KELURAHAN)
+    ).scalar_one_or_none()
+    if clean["kelurahan"] is None:
+        errors["kelurahan"] = _l("Choose a kelurahan in South Jakarta from the list.")
+    clean["address"] = _check(errors, "address", validation.text, req.address, required=False,
+                              max_chars=validation.ADDRESS_MAX)
+    clean["rt"] = _check(errors, "rt", validation.rt_rw, req.rt)
+    clean["rw"] = _check(errors, "rw", validation.rt_rw, req.rw)
+    clean["description"] = _check(
+        errors, "description", validation.text, req.description, required=True,
+        max_chars=current_app.config["DESCRIPTION_MAX_CHARS"], min_chars=validation.DESCRIPTION_MIN,
+    )
+    if req.identity not in set(Identity):
+        errors["identity"] = _l("Choose how you want to report.")
+    if req.channel not in set(Channel):
+        errors["channel"] = _l("Unknown channel.")
+    anonymous = req.identity == Identity.ANONYMOUS
+    # Anonymous reports keep no identity at all, not even here (FixMyStreet #524).
+    clean["name"] = None if anonymous else (
+        _check(errors, "name", validation.text, req.name, required=False, max_chars=validation.NAME_MAX) or None)
+    clean["phone"] = None if anonymous else _check(errors, "phone", validation.phone, req.phone)
+    clean["email"] = None if anonymous else _check(errors, "email", validation.email, req.email)
+    clean["nik"] = None if anonymous else _check(errors, "nik", validation.nik, req.nik)
+    if not req.consent:
+        errors["consent"] = _l("Please read the privacy notice and tap to agree before sending.")
+    if not req.idempotency_key or len(req.idempotency_key) > 64:
+        errors["idempotency_key"] = _l("This form has expired. Please start again.")
+    if errors:
+        raise IntakeInvalid(errors)
+    return clean
+
+
+def _intake_office(req: IntakeRequest, kelurahan: Office) -> tuple[Office, Kiosk | None]:
+    if req.kiosk_code:
+        kiosk = db.session.execute(select(Kiosk).filter_by(code=req.kiosk_code)).scalar_one()
+        return kiosk.office, kiosk
+    if req.office_code:
+        office = db.session.execute(select(Office).filter_by(code=req.office_code)).scalar_one()
+        return office, None
+    # A phone report with no office preset is received by the kelurahan it concerns.
+    return kelurahan, None
+
+
+def _existing(key: str) -> Complaint | None:
+    return db.session.execute(select(Complaint).filter_by(idempotency_key=key)).scalar_one_or_none()
+
+
+def submit(req: IntakeRequest) -> IntakeResult:
+    fingerprint = req.fingerprint()
+    # Quick path for replays, before validation: a double tap must not be
+    # refused because, say, a category was retired in between.
+    found = _existing(req.idempotency_key)
+    if found is not None:
+        return _replay(found, fingerprint)
+    clean = validate(req)
+    try:
+        with immediate_transaction() as session:
+            found = _existing(req.idempotency_key)
+            if found is not None:
+                return _replay(found, fingerprint)
+            complaint = _store(session, req, clean, fingerprint)
+    except IntegrityError:
+        # PostgreSQL: a concurrent request with the same key won the race.
+        db.session.rollback()
+        found = _existing(req.idempotency_key)
+        if found is None:
+            raise
+        return _replay(found, fingerprint)
+    return IntakeResult(complaint, replayed=False)
+
+
+def _replay(found: Complaint, fingerprint: str) -> IntakeResult:
+    if found.payload_hash != fingerprint:
+        raise IdempotencyConflict(found.number)
+    return IntakeResult(found, replayed=True)
+
+
+def _store(session, req: IntakeRequest, clean: dict, fingerprint: str) -> Complaint:
+    now = utcnow()
+    kelurahan = clean["kelurahan"]
+    # Re-read inside the write transaction: the objects validated above
+    # belonged to the transaction that immediate_transaction() ended.
+    kelurahan = session.get(Office, kelurahan.id)
+    category = session.get(Category, clean["category"].id)
+    office, kiosk = _intake_office(req, kelurahan)
+    year = now.astimezone(WIB).year % 100
+    sequence = numbering.allocate(session.connection(), office.code, year)
+    r = route(category, kelurahan)
+    complaint = Complaint(
+        number=numbering.format_number(office.code, year, sequence),
+        idempotency_key=req.idempotency_key,
+        payload_hash=fingerprint,
+        channel=req.channel,
+        office=office,
+        kiosk=kiosk,
+        language=req.language,
+        category=category,
+        kelurahan=kelurahan,
+        address=clean["address"] or "",
+        rt=clean["rt"],
+        rw=clean["rw"],
+        description=clean["description"],
+        identity=req.identity,
+        reporter_name=clean["name"],
+        reporter_phone=clean["phone"],
+        reporter_email=clean["email"],
+        reporter_nik=clean["nik"],
+        consent_at=now,
+        consent_version=CONSENT_VERSION,
+        agency=r.agency,
+        follow_up_office=r.follow_up_office,
+        status=Status.SUBMITTED,
+        submitted_at=now,
+    )
+    session.add(complaint)
+    if req.photo is not None:
+        session.add(ComplaintPhoto(complaint=complaint, mime=req.photo.mime, data=req.photo.data,
+                                   width=req.photo.width, height=req.photo.height))
+    session.add(StatusEvent(complaint=complaint, status=Status.SUBMITTED, at=now, source="local"))
+    manual = current_app.config.get("CRM_MODE") == "manual"
+    session.add(OutboxItem(complaint=complaint, state="manual" if manual else "pending",
+                           created_at=now, next_attempt_at=now))
+    session.flush()
+    return complaint
+
+
+def submitted_local(complaint: Complaint) -> datetime:
+    return complaint.submitted_at.astimezone(WIB)

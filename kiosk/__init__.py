@@ -1,0 +1,27 @@
+"""The progressive web app: kiosk and phone intake, tracking, front page.
+
+`register(app)` is called by the application factory; it adds the blueprints,
+template helpers, security headers and error pages.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from kiosk import errors, helpers, security
+
+
+def register(app: Flask) -> None:
+    from kiosk.intake.views import bp as intake_bp
+    from kiosk.main.views import bp as main_bp
+    from kiosk.tracking.views import bp as tracking_bp
+
+    app.register_blueprint(main_bp)
+    # One intake flow, mounted twice: at a registered kiosk (bound to its
+    # office) and on phones. Views tell them apart through `g.kiosk`.
+    app.register_blueprint(intake_bp, url_prefix="/k/<kiosk_code>", name="kiosk")
+    app.register_blueprint(intake_bp, url_prefix="/lapor", name="phone")
+    app.register_blueprint(tracking_bp)
+
+    helpers.register(app)
+    security.register(app)
+    errors.register(app)

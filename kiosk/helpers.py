@@ -1,0 +1,103 @@
+"""Template helpers: icons, QR codes, dates in WIB, status colours."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import format_datetime, get_locale
+from markupsafe import Markup
+
+from backend import statuses
+from printing.qr import qr_svg
+
+ICONS = Path(__file__).parent / "static" / "icons"
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@lru_cache(maxsize=256)
+def _icon_source(name: str) -> str:
+    path = ICONS / f"{name}.svg"
+    if not path.is_file():
+        path = ICONS / "dots.svg"
+    svg = path.read_text(encoding="utf-8")
+    svg = svg[svg.index("<svg"):]
+    return svg.replace("<svg", '<svg aria-hidden="true" focusable="false" class="icon"', 1)
+
+
+def icon(name: str, cls: str = "") -> Markup:
+    svg = _icon_source(name)
+    if cls:
+        svg = svg.replace('class="icon"', f'class="icon {cls}"', 1)
+    return Markup(svg)
+
+
+def qr(data: str, title: str = "") -> Markup:
+    return Markup(qr_svg(data, title=title))
+
+
+def wib(dt: datetime | None, fmt: str = "long") -> str:
+    """A time as people in Jakarta read it, with 'WIB' spelled out."""
+    if dt is None:
+        return ""
+    local = dt.astimezone(WIB)
+    if fmt == "date":
+        return format_datetime(local, "d MMMM y")
+    return format_datetime(local, "d MMMM y, HH.mm") + " WIB"
+
+
+def localized(obj, field: str) -> str:
+    """`name_id` or `name_en` of a data row, by the page's language."""
+    lang = str(get_locale() or "id")
+    return getattr(obj, f"{field}_{lang}", None) or getattr(obj, f"{field}_id")
+
+
+def tracking_url(number: str) -> str:
+    """The public tracking page of a complaint, reachable from a citizen's phone."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/lacak/{number}"
+
+
+def crm_tracking_url(crm_number: str) -> str:
+    return current_app.config["CRM_TRACKING_URL_TEMPLATE"].format(crm_number=crm_number)
+
+
+@lru_cache(maxsize=None)
+def _vendored_paths() -> dict[str, str]:
+    """Package id -> its first file, from the vendoring manifest (one source of versions)."""
+    manifest = json.loads((Path(__file__).parent / "static" / "vendor" / "manifest.json").read_text())
+    out = {}
+    for pkg in manifest["packages"]:
+        dest = pkg["files"][0]["dest"].replace("{version}", pkg["version"])
+        out[pkg["id"]] = str(Path(dest).relative_to(Path("kiosk/static")))
+    return out
+
+
+def vendored(package_id: str) -> str:
+    return url_for("static", filename=_vendored_paths()[package_id])
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        icon=icon,
+        vendored=vendored,
+        qr=qr,
+        localized=localized,
+        tracking_url=tracking_url,
+        crm_tracking_url=crm_tracking_url,
+        status_info=statuses.info,
+        channel_labels=statuses.CHANNEL_LABELS,
+        identity_labels=statuses.IDENTITY_LABELS,
+        Identity=statuses.Identity,
+    )
+    app.jinja_env.filters["wib"] = wib
+
+    @app.context_processor
+    def _page_context():
+        return {
+            "lang": str(get_locale() or "id"),
+            "kiosk": g.get("kiosk"),
+            "htmx_request": bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request"),
+        }

@@ -1,0 +1,46 @@
+"""Public tracking: anyone with a number sees its progress, never its content."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.models import Complaint
+from backend.numbering import NumberError, parse_number
+
+bp = Blueprint("tracking", __name__, url_prefix="/lacak")
+
+MESSAGES = {
+    "shape": _l("A complaint number has 12 digits, like 0101-26-00042-7. Please check what you typed."),
+    "check": _l("This number has a typing mistake: one digit is wrong or two digits are swapped. Please check it against your receipt."),
+}
+
+
+@bp.get("/")
+def lookup():
+    typed = request.args.get("nomor")
+    if typed is None:
+        return render_template("tracking/lookup.html", typed="", error=None)
+    try:
+        number = parse_number(typed)
+    except NumberError as exc:
+        return render_template("tracking/lookup.html", typed=typed, error=MESSAGES[exc.reason]), 400
+    return redirect(url_for(".detail", number=str(number)), code=303)
+
+
+@bp.get("/<number>")
+def detail(number: str):
+    try:
+        parsed = parse_number(number)
+    except NumberError as exc:
+        return render_template("tracking/lookup.html", typed=number, error=MESSAGES[exc.reason]), 400
+    if str(parsed) != number:
+        return redirect(url_for(".detail", number=str(parsed)), code=301)
+    complaint = db.session.execute(select(Complaint).filter_by(number=number)).scalar_one_or_none()
+    if complaint is None:
+        return render_template(
+            "tracking/lookup.html", typed=number,
+            error=_l("We have no complaint with this number. If you sent it a moment ago, try again shortly."),
+        ), 404
+    return render_template("tracking/detail.html", complaint=complaint)
