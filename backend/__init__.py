@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, session
 
 from backend.config import Config
 from backend.extensions import babel, csrf, db, htmx, migrate
@@ -18,7 +18,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def select_locale() -> str:
-    lang = session.get("lang")
+    # Outside a request (CLI, relay, tests of services) messages are Indonesian.
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in ("id", "en") else "id"
 
 

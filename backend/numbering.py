@@ -2,7 +2,7 @@
 
 Format (15 characters with separators, 12 digits):
 
-    KKLL-YY-NNNNN-C      e.g. 0101-26-00042-7
+    KKLL-YY-NNNNN-C      e.g. 0101-26-00042-8
 
 - KKLL  the intake office: KK is the kecamatan (01-10, as in its Kemendagri
         code 31.74.KK), LL the kelurahan within it (the last two digits of

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from backend import validation
@@ -35,25 +35,31 @@ class Rule:
 class StepForm(FlaskForm):
     """CSRF errors get a message a citizen understands."""
 
-    def csrf_message(self):
-        return _l("This screen was open too long or was sent twice, so we could not accept it. "
-                  "Your answer is still here: please tap the button again.")
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.meta.csrf and self.csrf_token.errors:
+            # In place: WTForms caches form.errors with these very lists.
+            self.csrf_token.errors[:] = [str(_l(
+                "This screen was open too long or was sent twice, so we could not accept it. "
+                "Your answer is still here: please tap the button again."))]
+        return ok
 
 
 class CategoryForm(StepForm):
-    category = RadioField(_l("Category"), choices=[], validate_choice=False)
+    # Rendered by hand as cards; a plain field with our own check of the codes.
+    category = StringField(_l("Category"))
 
-    def __init__(self, *args, choices=(), **kwargs):
+    def __init__(self, *args, codes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = list(choices)
+        self._codes = set(codes)
 
     def validate_category(self, field):
-        if field.data not in {code for code, _label in self.category.choices}:
+        if field.data not in self._codes:
             raise ValidationError(str(_l("Choose what your report is about.")))
 
 
 class LocationForm(StepForm):
-    kelurahan = SelectField(_l("Kelurahan"), choices=[], validate_choice=False)
+    kelurahan = StringField(_l("Kelurahan"))  # a <select> rendered by hand
     address = StringField(_l("Address or landmark"),
                           validators=[Rule(validation.text, required=False, max_chars=validation.ADDRESS_MAX)])
     rt = StringField(_l("RT"), validators=[Rule(validation.rt_rw)])
@@ -79,10 +85,7 @@ class DescriptionForm(StepForm):
 
 
 class IdentityForm(StepForm):
-    identity = RadioField(
-        _l("How do you want to report?"),
-        choices=[(i.value, i.value) for i in Identity], validate_choice=False,
-    )
+    identity = StringField(_l("How do you want to report?"))  # radio cards rendered by hand
     name = StringField(_l("Name"), validators=[Rule(validation.text, required=False, max_chars=validation.NAME_MAX)])
     phone = StringField(_l("Phone or WhatsApp number"), validators=[Rule(validation.phone)])
     email = StringField(_l("Email"), validators=[Rule(validation.email)])

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from backend import drafts, intake
-from backend.extensions import db
+from backend.extensions import csrf, db
 from backend.models import Category, CategoryGroup, Kiosk, Office, OfficeKind
 from backend.photos import clean_photo
 from backend.statuses import Channel, Identity
@@ -33,6 +33,15 @@ from kiosk.intake.forms import (
 )
 
 bp = Blueprint("intake", __name__)
+
+
+@bp.record_once
+def _csrf_in_forms(state):
+    """Every POST here validates a FlaskForm, which checks the CSRF token
+    itself; exempt the views from the global check so that a failed token is
+    answered on the same screen with what was typed kept, not a bare 400."""
+    for view in (begin, category, location, description, identity, submit, finish):
+        csrf.exempt(view)
 
 # The answers each screen needs before it can be shown, in flow order.
 STEPS = (
@@ -164,8 +173,8 @@ def begin():
 @needs_draft("category")
 def category(draft):
     groups = db.session.scalars(select(CategoryGroup).order_by(CategoryGroup.sort)).all()
-    choices = [(c.code, c.name_id) for grp in groups for c in grp.categories if c.active]
-    form = CategoryForm(choices=choices, data={"category": draft.data.get("category")})
+    codes = [c.code for grp in groups for c in grp.categories if c.active]
+    form = CategoryForm(codes=codes, data={"category": draft.data.get("category")})
     if form.validate_on_submit():
         drafts.save_answers(draft, category=form.category.data)
         return _after_edit(draft, "category")
@@ -192,7 +201,6 @@ def location(draft):
         "kelurahan": default, "address": draft.data.get("address", ""),
         "rt": draft.data.get("rt", ""), "rw": draft.data.get("rw", ""),
     })
-    form.kelurahan.choices = [("", "")] + [(c, c) for c in codes]
     if form.validate_on_submit():
         drafts.save_answers(
             draft, kelurahan=form.kelurahan.data, address=form.address.normalized or "",

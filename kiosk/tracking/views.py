@@ -12,7 +12,7 @@ from backend.numbering import NumberError, parse_number
 bp = Blueprint("tracking", __name__, url_prefix="/lacak")
 
 MESSAGES = {
-    "shape": _l("A complaint number has 12 digits, like 0101-26-00042-7. Please check what you typed."),
+    "shape": _l("A complaint number has 12 digits, like 0101-26-00042-8. Please check what you typed."),
     "check": _l("This number has a typing mistake: one digit is wrong or two digits are swapped. Please check it against your receipt."),
 }
 

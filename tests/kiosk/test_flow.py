@@ -1,0 +1,250 @@
+"""The intake flow through the Flask test client, on both database lanes."""
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from backend import damm
+from backend.extensions import db
+from backend.models import Complaint, ComplaintPhoto, Draft
+from tests.flowdriver import GOOD, csrf_token, receipt_number
+
+
+def complaints(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Complaint))
+
+
+def test_whole_kiosk_flow_gives_a_numbered_receipt(app, flow):
+    start = flow.get("/")
+    assert start.status == 200 and "Mulai" in start.html  # Indonesian by default
+    number = flow.file_complaint()
+    assert number.startswith("0101-") and damm.is_valid(number.replace("-", ""))
+    receipt = flow.get("/tanda-terima").html
+    assert "Kelurahan Tebet Timur" in receipt
+    assert "WIB" in receipt and "112" in receipt and "7 hari" in receipt
+    # The QR code and its text name the public tracking URL, not the kiosk's host.
+    assert f"https://aduan.jakarta-selatan.example/lacak/{number}" in receipt
+    assert "<svg" in receipt and 'class="qr"' in receipt
+    assert complaints(app) == 1
+
+
+def test_kiosk_defaults_to_its_own_kelurahan(flow):
+    flow.start()
+    flow.answer("kategori")
+    page = flow.get("/lokasi")
+    assert re.search(r'<option value="0101" selected>', page.html)
+
+
+def test_phone_flow_has_no_default_kelurahan_and_numbers_by_the_chosen_one(app, flow):
+    flow.at("/lapor")
+    flow.start()
+    flow.answer("kategori")
+    assert "selected>" not in flow.get("/lokasi").html
+    for step in ("lokasi", "kejadian", "identitas"):
+        assert flow.answer(step, kelurahan="0601").status == 303
+    assert flow.submit().status == 303
+    number = receipt_number(flow.get("/tanda-terima").html)
+    assert number.startswith("0601-")
+    with app.app_context():
+        assert db.session.execute(select(Complaint.channel)).scalar_one() == "phone"
+
+
+def test_double_submit_gives_the_same_receipt(app, flow):
+    flow.fill_all()
+    review = flow.get("/periksa")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', review.html).group(1)
+    first = flow.post("/kirim", {"idempotency_key": key})
+    second = flow.post("/kirim", {"idempotency_key": key})
+    assert first.status == second.status == 303
+    assert first.location == second.location
+    assert complaints(app) == 1
+
+
+def test_a_replayed_request_after_the_session_is_gone_makes_no_second_complaint(app, client, flow):
+    flow.fill_all()
+    review = flow.get("/periksa")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', review.html).group(1)
+    token = flow.token
+    assert flow.post("/kirim", {"idempotency_key": key}).status == 303
+    flow.post("/selesai", {})
+    again = flow.post("/kirim", {"idempotency_key": key, "csrf_token": token})
+    assert again.status == 303 and again.location.endswith("/k/tebet-timur/")
+    assert complaints(app) == 1
+
+
+BAD_INPUTS = [
+    ("kategori", {"category": "TIDAK_ADA"}, "category", None),
+    ("lokasi", {"kelurahan": "9999"}, "kelurahan", None),
+    ("lokasi", {"rt": "12a"}, "rt", "12a"),
+    ("kejadian", {"description": ""}, "description", None),
+    ("kejadian", {"description": "x" * 4001}, "description", "x" * 50),
+    ("identitas", {"phone": "12345"}, "phone", "12345"),
+    ("identitas", {"email": "siti@@example"}, "email", "siti@@example"),
+    ("identitas", {"nik": "31740112"}, "nik", "31740112"),
+    ("identitas", {"consent": None}, "consent", None),
+]
+
+
+@pytest.mark.parametrize("step,bad,field,kept", BAD_INPUTS, ids=[f"{s}-{f}" for s, _, f, _ in BAD_INPUTS])
+def test_bad_input_is_refused_on_the_same_screen_in_indonesian(app, flow, step, bad, field, kept):
+    flow.start()
+    for earlier in ("kategori", "lokasi", "kejadian", "identitas"):
+        if earlier == step:
+            break
+        flow.answer(earlier)
+    page = flow.answer(step, **bad)
+    assert page.status == 422
+    assert "Mohon periksa jawaban Anda" in page.html  # the error summary, in Indonesian
+    assert 'aria-invalid="true"' in page.html
+    if kept:
+        assert kept in page.html  # what was typed is still there
+    if step == "identitas":
+        assert "Siti Rahayu" in page.html  # other answers on the screen are kept too
+    assert complaints(app) == 0
+
+
+def test_messages_switch_to_english(flow, client):
+    flow.start()
+    client.post("/bahasa", data={"lang": "en", "next": "/k/tebet-timur/kategori", "csrf_token": flow.token})
+    page = flow.answer("kategori", category="NOPE")
+    assert page.status == 422 and "Please check your answer" in page.html
+
+
+def _photo(fmt="JPEG", size=(120, 80)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, format=fmt)
+    return out.getvalue()
+
+
+def test_photo_is_reencoded_and_stored_with_the_complaint(app, flow):
+    flow.start()
+    flow.answer("kategori")
+    flow.answer("lokasi")
+    page = flow.answer("kejadian", photo=(io.BytesIO(_photo("PNG")), "foto.png"))
+    assert page.status == 303
+    flow.answer("identitas")
+    flow.submit()
+    with app.app_context():
+        photo = db.session.execute(select(ComplaintPhoto)).scalar_one()
+        assert photo.mime == "image/jpeg" and photo.data[:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize("upload,name", [
+    (b"%PDF-1.7 this is a document", "surat.pdf"),
+    (b"GIF89a" + b"\0" * 100, "gambar.gif"),
+])
+def test_non_image_upload_is_refused_with_the_description_kept(app, flow, upload, name):
+    flow.start()
+    flow.answer("kategori")
+    flow.answer("lokasi")
+    page = flow.answer("kejadian", photo=(io.BytesIO(upload), name))
+    assert page.status == 422
+    assert "foto JPEG, PNG, atau WebP" in page.html
+    assert GOOD["description"] in page.html
+
+
+def test_too_large_photo_is_refused_with_the_description_kept(app, flow):
+    app.config["PHOTO_MAX_BYTES"] = 50_000
+    flow.start()
+    flow.answer("kategori")
+    flow.answer("lokasi")
+    big = io.BytesIO()
+    Image.effect_noise((400, 400), 80).convert("RGB").save(big, format="PNG")
+    assert len(big.getvalue()) > 50_000
+    big.seek(0)
+    page = flow.answer("kejadian", photo=(big, "besar.png"))
+    assert page.status == 422
+    assert GOOD["description"] in page.html
+
+
+def test_request_larger_than_the_hard_cap_gets_a_413_page(app, flow):
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    flow.start()
+    flow.answer("kategori")
+    flow.answer("lokasi")
+    page = flow.answer("kejadian", photo=(io.BytesIO(b"\xff" * 20_000), "besar.jpg"))
+    assert page.status == 413
+    assert "terlalu besar" in page.html
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_csrf_is_enforced_and_the_typed_answer_kept(app, flow, token):
+    flow.start()
+    flow.answer("kategori")
+    flow.answer("lokasi")
+    flow.get("/kejadian")
+    data = {"description": "Saluran air tersumbat sampah plastik sejak kemarin."}
+    if token:
+        data["csrf_token"] = token
+    page = flow.post("/kejadian", data, with_token=False)
+    assert page.status == 400
+    assert "Saluran air tersumbat sampah plastik" in page.html
+    with app.app_context():
+        draft = db.session.execute(select(Draft)).scalar_one()
+        assert "description" not in draft.data  # nothing saved from a forged request
+
+
+def test_csrf_is_enforced_on_submit_and_start(app, flow):
+    flow.fill_all()
+    review = flow.get("/periksa")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', review.html).group(1)
+    assert flow.post("/kirim", {"idempotency_key": key, "csrf_token": "forged"}).status == 400
+    assert complaints(app) == 0
+    assert flow.post("/mulai", {"csrf_token": "forged"}).status == 400
+
+
+def test_screens_need_the_earlier_answers(flow):
+    assert flow.get("/kategori").status == 302  # no draft: back to the start
+    flow.start()
+    page = flow.get("/identitas")
+    assert page.status == 302 and page.location.endswith("/kategori")
+
+
+def test_unknown_kiosk_is_404_in_indonesian(client):
+    r = client.get("/k/tidak-ada/")
+    assert r.status_code == 404 and "tidak dapat kami temukan" in r.get_data(as_text=True)
+
+
+def test_reset_wipes_the_session_on_the_server_and_back_cannot_bring_it_back(app, flow):
+    flow.fill_all()
+    assert flow.get("/periksa").status == 200
+    page = flow.post("/selesai", {})
+    assert page.status == 303 and page.location.endswith("/k/tebet-timur/")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
+    # What the back button would ask for: every screen now sends the user to the start.
+    for path in ("/periksa", "/identitas", "/kejadian", "/tanda-terima"):
+        page = flow.get(path)
+        assert page.status == 302 and page.location.endswith("/k/tebet-timur/"), path
+        assert GOOD["name"] not in page.html
+
+
+def test_pages_are_never_cached_and_vary_on_htmx(client):
+    r = client.get("/k/tebet-timur/")
+    assert r.headers["Cache-Control"] == "no-store"
+    assert "HX-Request" in r.headers["Vary"]
+    assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+
+
+def test_htmx_requests_get_the_page_fragment_only(client, flow):
+    flow.start()
+    r = client.get("/k/tebet-timur/kategori", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="page"' in html and "<html" not in html
+
+
+def test_front_page_links_every_kiosk_and_the_phone_flow(client):
+    html = client.get("/").get_data(as_text=True)
+    for code in ("walikota-lobi", "tebet", "tebet-timur", "cilandak-barat"):
+        assert f'href="/k/{code}/"' in html
+    assert 'href="/lapor/"' in html
+
+
+def test_no_asset_comes_from_another_host(client, flow):
+    flow.start()
+    for path in ("/", "/k/tebet-timur/", "/k/tebet-timur/kategori", "/lacak/"):
+        html = client.get(path).get_data(as_text=True)
+        assert not re.search(r'(src|href)="(https?:)?//', html), path
