@@ -1,0 +1,575 @@
+#!/usr/bin/env python
+"""Throughput and latency of the request that stores a complaint, against a yardstick.
+
+    .venv/bin/python bench/submit.py                   # SQLite in a temp dir
+    .venv/bin/python bench/submit.py --db postgresql   # a fresh PG database on 127.0.0.1:5432
+
+What it does (a measurement, not a test; see bench/README.md):
+
+1. A fresh database (migrated with `flask db upgrade`, seeded with `flask seed`).
+2. The app under gunicorn on 127.0.0.1, waiting for /healthz.
+3. Many citizens' flows prepared untimed (start, category, location,
+   description, identity, review), each with its own cookie jar. Then timed:
+   POST /k/tebet-timur/kirim plus the GET of the receipt it redirects to (one
+   "submission"), first closed-loop with C concurrent clients (peak
+   submissions/s), then open-loop paced at half that peak (p50/p95 latency,
+   measured from each request's scheduled start).
+4. The same for a minimal Flask + Flask-SQLAlchemy app (bench/baseline_app.py,
+   POST /insert of one row) on the same kind of database, under the same
+   gunicorn settings.
+5. A report with `submit_ratio=<app rps / baseline rps>` and the targets.
+
+Exit status: 0 whatever the figures, 1 if any submission failed (non-2xx or no
+complaint number on the receipt), 2 if the set-up failed.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+HOST = "127.0.0.1"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+KIOSK = "/k/tebet-timur"
+
+TARGET_RATIO = 0.5
+TARGET_P95_MS = 50.0
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+_KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
+_NUMBER = 'class="number__group"'
+
+STOP = threading.Event()  # set on Ctrl-C / SIGTERM: every loop checks it
+
+
+class SetupError(RuntimeError):
+    pass
+
+
+# --- servers and databases ------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def run(cmd: list[str], env: dict, timeout: float = 120) -> None:
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise SetupError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+
+
+class Server:
+    """gunicorn in its own process group; stop() always ends it (and only it)."""
+
+    def __init__(self, name: str, app_spec: str, env: dict, args, logdir: Path):
+        self.name, self.app_spec, self.env, self.args = name, app_spec, env, args
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.log_path = logdir / f"gunicorn-{name}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> None:
+        cmd = [str(BIN / "gunicorn"), "--workers", str(self.args.workers), "--threads", str(self.args.threads),
+               "--bind", f"{HOST}:{self.port}", "--graceful-timeout", "5", self.app_spec]
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not STOP.is_set():
+            if self.proc.poll() is not None:
+                raise SetupError(f"gunicorn ({self.name}) exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise SetupError(f"gunicorn ({self.name}) not healthy after {timeout:.0f}s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()  # the master: it stops its workers
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # the group we created for it
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=5)
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+
+class Databases:
+    """Two fresh databases of one kind (app and baseline); dropped on close()."""
+
+    def __init__(self, kind: str, tmp: Path):
+        self.kind, self.tmp = kind, tmp
+        self.pg_names: list[str] = []
+
+    def new(self, label: str) -> str:
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.tmp / (label + '.sqlite3')}"
+        import psycopg
+
+        name = f"kios_bench_{label}_{uuid.uuid4().hex[:8]}"
+        try:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.OperationalError as exc:
+            raise SetupError(f"cannot reach PostgreSQL at {PG_ADMIN_URL}: {exc}") from None
+        self.pg_names.append(name)
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+    def close(self) -> None:
+        if not self.pg_names:
+            return
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            for name in self.pg_names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.pg_names.clear()
+
+
+def base_env(instance: Path, db_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "FLASK_", "KIOS_"))}
+    env.update(FLASK_APP="backend", KIOS_INSTANCE_PATH=str(instance), DATABASE_URL=db_url, SECRET_KEY="bench",
+               PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+# --- clients ------------------------------------------------------------
+
+def new_client(base_url: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url, timeout=httpx.Timeout(15.0), trust_env=False)
+
+
+class ThreadClients:
+    """One keep-alive client per thread, so that timed requests reuse a connection."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self._local = threading.local()
+        self._all: list[httpx.Client] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> httpx.Client:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = new_client(self.base_url)
+            with self._lock:
+                self._all.append(client)
+        return client
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._all:
+                c.close()
+            self._all.clear()
+
+
+def _token(html: str) -> str:
+    m = _CSRF.search(html)
+    if not m:
+        raise SetupError("no CSRF token on the page")
+    return m.group(1) or m.group(2)
+
+
+@dataclass
+class Flow:
+    cookies: httpx.Cookies
+    token: str
+    key: str
+
+
+class SetupRetries:
+    """Untimed set-up steps answered 5xx and sent again (the app failing under concurrency)."""
+
+    def __init__(self):
+        self.count = 0
+        self.examples: list[str] = []
+        self._lock = threading.Lock()
+
+    def add(self, what: str) -> None:
+        with self._lock:
+            self.count += 1
+            if len(self.examples) < 3:
+                self.examples.append(what)
+
+
+RETRIES = SetupRetries()
+SETUP_ATTEMPTS = 10
+
+
+def prepare_flow(base_url: str) -> Flow:
+    """A citizen at the review screen (untimed): returns their cookies, token and idempotency key.
+
+    A step answered 5xx is sent again (up to SETUP_ATTEMPTS times) and counted in
+    RETRIES: set-up is not what is measured, but the report says it happened."""
+    with new_client(base_url) as c:
+        r = c.get(KIOSK + "/")
+        if r.status_code != 200:
+            raise SetupError(f"GET {KIOSK}/ -> {r.status_code}")
+        token = _token(r.text)
+        steps = [
+            ("/mulai", {}, None),
+            ("/kategori", {"category": "JALAN_RUSAK"}, None),
+            ("/lokasi", {"kelurahan": "0101", "address": "Jl. Tebet Raya No. 5", "rt": "5", "rw": "2"}, None),
+            # multipart, as the browser sends it (an empty file input included)
+            ("/kejadian", {"description": "Lubang besar di tengah jalan sejak minggu lalu, motor sering jatuh."},
+             {"photo": ("", b"", "application/octet-stream")}),
+            ("/identitas", {"identity": "anonymous", "consent": "y"}, None),
+        ]
+        for path, data, files in steps:
+            for _attempt in range(SETUP_ATTEMPTS):
+                r = c.post(KIOSK + path, data={**data, "csrf_token": token}, files=files)
+                if r.status_code < 500:
+                    break
+                RETRIES.add(f"POST {KIOSK}{path} -> {r.status_code}")
+                time.sleep(random.uniform(0.01, 0.05) * (_attempt + 1))
+            if r.status_code != 303:
+                raise SetupError(f"POST {KIOSK}{path} -> {r.status_code}: {r.text[:500]}")
+        r = c.get(KIOSK + "/periksa")
+        m = _KEY.search(r.text)
+        if r.status_code != 200 or not m:
+            raise SetupError(f"GET {KIOSK}/periksa -> {r.status_code}, no idempotency_key")
+        return Flow(httpx.Cookies(c.cookies), _token(r.text), m.group(1))
+
+
+def prepare_flows(base_url: str, n: int, concurrency: int, time_limit: float) -> list[Flow]:
+    flows: list[Flow] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + time_limit
+    remaining = [n]
+
+    def worker():
+        while not STOP.is_set() and time.monotonic() < deadline:
+            with lock:
+                if remaining[0] <= 0 or errors:
+                    return
+                remaining[0] -= 1
+            try:
+                f = prepare_flow(base_url)
+            except (SetupError, httpx.HTTPError) as exc:
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                return
+            with lock:
+                flows.append(f)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise SetupError("preparing flows failed: " + errors[0])
+    if len(flows) < n:
+        print(f"  (prepared only {len(flows)} of {n} flows within {time_limit:.0f}s)", flush=True)
+    return flows
+
+
+def submit_flow(client: httpx.Client, flow: Flow) -> str | None:
+    """The timed submission: POST /kirim, follow to the receipt. None if fine, else what went wrong."""
+    client.cookies = flow.cookies
+    r = client.post(KIOSK + "/kirim", data={"csrf_token": flow.token, "idempotency_key": flow.key},
+                    follow_redirects=True)
+    if not 200 <= r.status_code < 300:
+        return f"{r.status_code} at {r.url.path}"
+    if not r.url.path.endswith("/tanda-terima") or _NUMBER not in r.text:
+        return f"no complaint number at {r.url.path}"
+    return None
+
+
+def insert_row(client: httpx.Client, i: int) -> str | None:
+    r = client.post("/insert", data={"payload": f"row {i}"})
+    if not 200 <= r.status_code < 300:
+        return f"{r.status_code}"
+    if not isinstance(r.json().get("id"), int):
+        return "no id"
+    return None
+
+
+# --- the two passes ---------------------------------------------------------
+
+@dataclass
+class Pass:
+    latencies: list[float] = field(default_factory=list)  # seconds
+    failures: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    cpu: float = 0.0  # this process's CPU seconds during the pass
+
+    @property
+    def done(self) -> int:
+        return len(self.latencies) + len(self.failures)
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.elapsed if self.elapsed else 0.0
+
+    def pct(self, p: float) -> float:
+        xs = sorted(self.latencies)
+        if not xs:
+            return float("nan")
+        return xs[min(len(xs) - 1, max(0, math.ceil(p / 100 * len(xs)) - 1))] * 1000
+
+
+def _call(fn, client, item, result: Pass, lock: threading.Lock, t_from: float) -> None:
+    try:
+        err = fn(client, item)
+    except (httpx.HTTPError, ValueError) as exc:
+        err = f"{type(exc).__name__}: {exc}"
+    t = time.perf_counter()
+    with lock:
+        if err is None:
+            result.latencies.append(t - t_from)
+        else:
+            result.failures.append(err)
+
+
+def closed_loop(items: list, fn, clients: ThreadClients, concurrency: int, time_limit: float) -> Pass:
+    """Peak: `concurrency` clients each send the next request as soon as the last is answered."""
+    result, lock = Pass(), threading.Lock()
+    it = iter(items)
+    start = time.perf_counter()
+    deadline = start + time_limit
+    last = [start]
+
+    def worker():
+        client = clients.get()
+        while not STOP.is_set() and time.perf_counter() < deadline:
+            with lock:
+                item = next(it, None)
+            if item is None:
+                return
+            t0 = time.perf_counter()
+            _call(fn, client, item, result, lock, t0)
+            with lock:
+                last[0] = max(last[0], time.perf_counter())
+
+    cpu0 = time.process_time()
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.elapsed = last[0] - start
+    result.cpu = time.process_time() - cpu0
+    return result
+
+
+def open_loop(items: list, fn, clients: ThreadClients, rate: float, max_threads: int) -> Pass:
+    """Latency: requests start on a fixed schedule (rate/s) whether or not earlier ones
+    have been answered; latency counts from the scheduled start, so queueing shows."""
+    result, lock = Pass(), threading.Lock()
+    pool = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="paced")
+    interval = 1.0 / rate
+    cpu0 = time.process_time()
+    start = time.perf_counter() + 0.05
+    try:
+        for i, item in enumerate(items):
+            if STOP.is_set():
+                break
+            due = start + i * interval
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(lambda item=item, due=due: _call(fn, clients.get(), item, result, lock, due))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=STOP.is_set())
+    result.elapsed = time.perf_counter() - start
+    result.cpu = time.process_time() - cpu0
+    return result
+
+
+# --- one app ------------------------------------------------------------------
+
+@dataclass
+class Measured:
+    name: str
+    peak: Pass
+    paced: Pass
+    paced_rate: float
+    warmup_failures: list[str]
+
+    @property
+    def failures(self) -> list[str]:
+        return self.warmup_failures + self.peak.failures + self.paced.failures
+
+
+def measure_app(args, dbs: Databases, tmp: Path) -> Measured:
+    instance = tmp / "instance"
+    env = base_env(instance, dbs.new("app"))
+    t = time.monotonic()
+    run([str(BIN / "flask"), "db", "upgrade"], env)
+    run([str(BIN / "flask"), "seed"], env)
+    print(f"  database migrated and seeded ({time.monotonic() - t:.1f}s)", flush=True)
+    server = Server("app", "backend:create_app()", env, args, tmp)
+    clients = ThreadClients("")
+    try:
+        server.start()
+        clients.base_url = server.url
+        warm_n = 2 * args.workers * args.threads
+        t = time.monotonic()
+        flows = prepare_flows(server.url, warm_n + args.flows, args.concurrency, args.prep_time_limit)
+        print(f"  {len(flows)} flows prepared ({time.monotonic() - t:.1f}s)", flush=True)
+        warm, flows = flows[:warm_n], flows[warm_n:]
+        warmup = closed_loop(warm, submit_flow, clients, args.concurrency, args.pass_time_limit)
+        peak = closed_loop(flows, submit_flow, clients, args.concurrency, args.pass_time_limit)
+        print(f"  peak: {peak.done} submissions in {peak.elapsed:.2f}s = {peak.rate:.1f}/s", flush=True)
+        rate = max(peak.rate / 2, 0.5)
+        n = max(20, min(args.max_paced, math.ceil(rate * args.paced_seconds)))
+        t = time.monotonic()
+        paced_flows = prepare_flows(server.url, n, args.concurrency, args.prep_time_limit)
+        print(f"  {len(paced_flows)} more flows prepared ({time.monotonic() - t:.1f}s)", flush=True)
+        paced = open_loop(paced_flows, submit_flow, clients, rate, args.max_threads)
+        print(f"  paced: {paced.done} submissions at {rate:.1f}/s: p50 {paced.pct(50):.1f} ms, "
+              f"p95 {paced.pct(95):.1f} ms", flush=True)
+        return Measured("app", peak, paced, rate, warmup.failures)
+    finally:
+        clients.close()
+        server.stop()
+
+
+def measure_baseline(args, dbs: Databases, tmp: Path) -> Measured:
+    env = base_env(tmp / "instance-baseline", dbs.new("baseline"))
+    env.pop("FLASK_APP")
+    run([str(BIN / "python"), "-m", "bench.baseline_app", "init"], env)
+    server = Server("baseline", "bench.baseline_app:create_app()", env, args, tmp)
+    clients = ThreadClients("")
+    try:
+        server.start()
+        clients.base_url = server.url
+        warmup = closed_loop(list(range(100)), insert_row, clients, args.concurrency, args.pass_time_limit)
+        peak = closed_loop(list(range(args.baseline_requests)), insert_row, clients, args.concurrency,
+                           args.pass_time_limit)
+        print(f"  peak: {peak.done} inserts in {peak.elapsed:.2f}s = {peak.rate:.1f}/s", flush=True)
+        rate = max(peak.rate / 2, 0.5)
+        n = max(20, min(args.max_paced * 4, math.ceil(rate * args.paced_seconds)))
+        paced = open_loop(list(range(n)), insert_row, clients, rate, args.max_threads)
+        print(f"  paced: {paced.done} inserts at {rate:.1f}/s: p50 {paced.pct(50):.1f} ms, "
+              f"p95 {paced.pct(95):.1f} ms", flush=True)
+        return Measured("baseline", peak, paced, rate, warmup.failures)
+    finally:
+        clients.close()
+        server.stop()
+
+
+# --- report -----------------------------------------------------------------
+
+def report(args, app: Measured, base: Measured) -> None:
+    ratio = app.peak.rate / base.peak.rate if base.peak.rate else float("nan")
+    cpus = os.cpu_count() or 1
+    print()
+    print(f"== Kios Aduan submit benchmark: {args.db}, gunicorn --workers {args.workers} --threads {args.threads}, "
+          f"concurrency {args.concurrency}, {cpus} CPUs ==")
+    print(f"{'':32} {'peak/s':>9} {'p50 ms':>8} {'p95 ms':>8}   at/s  {'n peak':>6} {'n paced':>7}  client CPU")
+    for label, m in (("app  POST /kirim + GET receipt", app), ("base POST /insert (1 row)", base)):
+        print(f"{label:32} {m.peak.rate:9.1f} {m.paced.pct(50):8.1f} {m.paced.pct(95):8.1f} {m.paced_rate:6.1f}  "
+              f"{m.peak.done:6d} {m.paced.done:7d}  {m.peak.cpu / m.peak.elapsed * 100 if m.peak.elapsed else 0:5.0f}%")
+    print("(p50/p95: open-loop at half the measured peak, from each request's scheduled start;"
+          " client CPU: this process during the peak pass, of one core)")
+    print(f"submit_ratio={ratio:.2f}")
+    ok_ratio = ratio >= TARGET_RATIO
+    ok_p95 = app.paced.pct(95) < TARGET_P95_MS
+    print(f"target submit_ratio >= {TARGET_RATIO}: {'MET' if ok_ratio else 'NOT MET'} ({ratio:.2f})")
+    print(f"target p95 < {TARGET_P95_MS:.0f} ms at half peak: {'MET' if ok_p95 else 'NOT MET'} "
+          f"({app.paced.pct(95):.1f} ms)")
+    if RETRIES.count:
+        print(f"note: {RETRIES.count} untimed set-up steps of the app answered 5xx and were retried, "
+              f"e.g. {RETRIES.examples[0]} (see the gunicorn log with --keep)")
+    for m in (app, base):
+        if m.failures:
+            print(f"FAILED {m.name}: {len(m.failures)} requests, e.g. {m.failures[0]}")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn --workers (default 2)")
+    p.add_argument("--threads", type=int, default=4, help="gunicorn --threads (default 4)")
+    p.add_argument("--concurrency", type=int, default=8, help="concurrent clients in the peak pass (default 8)")
+    p.add_argument("--flows", type=int, default=400, help="submissions in the app's peak pass (default 400)")
+    p.add_argument("--baseline-requests", type=int, default=2000, help="inserts in the baseline's peak pass")
+    p.add_argument("--paced-seconds", type=float, default=8.0, help="length of each half-peak pass (default 8)")
+    p.add_argument("--max-paced", type=int, default=600, help="cap on the app's paced submissions")
+    p.add_argument("--max-threads", type=int, default=32, help="client threads available to the paced pass")
+    p.add_argument("--pass-time-limit", type=float, default=20.0, help="cap on each peak pass, seconds")
+    p.add_argument("--prep-time-limit", type=float, default=40.0, help="cap on each flow preparation, seconds")
+    p.add_argument("--keep", action="store_true", help="keep the temp dir (databases, gunicorn logs)")
+    args = p.parse_args(argv)
+    for name in ("workers", "threads", "concurrency", "flows", "baseline_requests", "max_paced", "max_threads"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def _on_sigterm(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    tmp = Path(tempfile.mkdtemp(prefix="kios-bench-"))
+    dbs = Databases(args.db, tmp)
+    t0 = time.monotonic()
+    try:
+        print(f"app (Kios Aduan) on {args.db}:", flush=True)
+        app = measure_app(args, dbs, tmp)
+        print(f"baseline (bench/baseline_app.py) on {args.db}:", flush=True)
+        base = measure_baseline(args, dbs, tmp)
+        report(args, app, base)
+        print(f"(total {time.monotonic() - t0:.0f}s)")
+        return 1 if app.failures or base.failures else 0
+    except SetupError as exc:
+        print(f"set-up failed: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        STOP.set()
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        STOP.set()
+        try:
+            dbs.close()
+        except Exception as exc:  # noqa: BLE001 - report, keep cleaning up
+            print(f"could not drop the benchmark databases: {exc}", file=sys.stderr)
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
