@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend import numbering, validation
@@ -26,6 +26,7 @@ from backend.models import (
     Category,
     Complaint,
     ComplaintPhoto,
+    Draft,
     Kiosk,
     Office,
     OfficeKind,
@@ -153,7 +154,12 @@ def _existing(key: str) -> Complaint | None:
     return db.session.execute(select(Complaint).filter_by(idempotency_key=key)).scalar_one_or_none()
 
 
-def submit(req: IntakeRequest) -> IntakeResult:
+def submit(req: IntakeRequest, *, draft_id: str | None = None) -> IntakeResult:
+    """Store the complaint (or find the one stored under its key).
+
+    `draft_id`: the server-side draft it came from, linked to the complaint in
+    the same transaction, so that the receipt screen can never miss it.
+    """
     fingerprint = req.fingerprint()
     # Quick path for replays, before validation: a double tap must not be
     # refused because, say, a category was retired in between.
@@ -167,6 +173,8 @@ def submit(req: IntakeRequest) -> IntakeResult:
             if found is not None:
                 return _replay(found, fingerprint)
             complaint = _store(session, req, clean, fingerprint)
+            if draft_id is not None:
+                session.execute(update(Draft).where(Draft.id == draft_id).values(complaint_id=complaint.id))
     except IntegrityError:
         # PostgreSQL: a concurrent request with the same key won the race.
         db.session.rollback()
@@ -185,10 +193,9 @@ def _replay(found: Complaint, fingerprint: str) -> IntakeResult:
 
 def _store(session, req: IntakeRequest, clean: dict, fingerprint: str) -> Complaint:
     now = utcnow()
-    kelurahan = clean["kelurahan"]
-    # Re-read inside the write transaction: the objects validated above
-    # belonged to the transaction that immediate_transaction() ended.
-    kelurahan = session.get(Office, kelurahan.id)
+    # Through the identity map: free when the validated objects are still
+    # loaded, a fresh read when immediate_transaction() had to start anew.
+    kelurahan = session.get(Office, clean["kelurahan"].id)
     category = session.get(Category, clean["category"].id)
     office, kiosk = _intake_office(req, kelurahan)
     year = now.astimezone(WIB).year % 100

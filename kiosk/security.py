@@ -30,7 +30,7 @@ def register(app: Flask) -> None:
             # Pages may hold a citizen's answers: never keep them in a shared
             # kiosk's cache, so the back button asks the server (which has
             # forgotten them after a reset) instead of showing a stored copy.
-            response.headers["Cache-Control"] = "no-store"
+            response.headers.setdefault("Cache-Control", "no-store")
             # One URL serves a whole page or an htmx fragment.
             response.vary.add("HX-Request")
         return response

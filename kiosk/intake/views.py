@@ -9,17 +9,19 @@ saves it to the draft and redirects to the next screen.
 """
 from __future__ import annotations
 
+import io
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from PIL import Image
 from sqlalchemy import select
 
 from backend import drafts, intake
 from backend.extensions import csrf, db
 from backend.models import Category, CategoryGroup, Kiosk, Office, OfficeKind
-from backend.photos import clean_photo
+from backend.photos import CleanPhoto, clean_photo
 from backend.statuses import Channel, Identity
 from backend.validation import Invalid
 from kiosk.intake.forms import (
@@ -232,7 +234,7 @@ def description(draft):
         if form.description.normalized if valid else False:
             drafts.save_answers(draft, description=form.description.normalized)
             return _after_edit(draft, "description")
-    return render_step("intake/description.html", form=form, has_photo=draft.photo is not None,
+    return render_step("intake/description.html", form=form, has_photo=draft.photo_mime is not None,
                        max_chars=current_app.config["DESCRIPTION_MAX_CHARS"],
                        max_photo_mb=current_app.config["PHOTO_MAX_BYTES"] // (1024 * 1024))
 
@@ -241,7 +243,7 @@ def description(draft):
 def photo():
     """The draft's photo, for the review screen; never cached."""
     draft = _current_draft()
-    if draft is None or draft.photo is None:
+    if draft is None or draft.photo_mime is None:
         abort(404)
     return current_app.response_class(draft.photo, mimetype=draft.photo_mime)
 
@@ -277,7 +279,7 @@ def _review_context(draft):
         "answers": d,
         "category": db.session.execute(select(Category).filter_by(code=d.get("category"))).scalar_one_or_none(),
         "kelurahan": db.session.execute(select(Office).filter_by(code=d.get("kelurahan"))).scalar_one_or_none(),
-        "has_photo": draft.photo is not None,
+        "has_photo": draft.photo_mime is not None,
     }
 
 
@@ -307,9 +309,12 @@ def submit():
     result = _submit(draft, form)
     if not isinstance(result, intake.IntakeResult):
         return result
-    draft.complaint_id = result.complaint.id
-    db.session.commit()
-    return redirect(url_for(".receipt"), code=303)
+    # Answer with the receipt itself (the complaint is committed by now): one
+    # round trip less for the citizen. A reload re-posts the same key and gets
+    # the same receipt; htmx shows the receipt's own URL in the address bar.
+    response = _render_receipt(result.complaint)
+    response.headers["HX-Push-Url"] = url_for(".receipt")
+    return response
 
 
 def _submit(draft, form):
@@ -335,7 +340,7 @@ def _submit(draft, form):
         photo=_draft_photo(draft),
     )
     try:
-        return intake.submit(req)
+        return intake.submit(req, draft_id=draft.id)
     except intake.IntakeInvalid as exc:
         return render_step("intake/review.html", form=form, status=422, problems=exc.errors,
                            **_review_context(draft))
@@ -345,12 +350,8 @@ def _submit(draft, form):
 
 
 def _draft_photo(draft):
-    if draft.photo is None:
+    if draft.photo_mime is None:
         return None
-    from backend.photos import CleanPhoto
-    from PIL import Image
-    import io
-
     with Image.open(io.BytesIO(draft.photo)) as img:
         return CleanPhoto(draft.photo, draft.photo_mime, img.width, img.height)
 
@@ -360,8 +361,13 @@ def receipt():
     draft = _current_draft()
     if draft is None or draft.complaint_id is None:
         return redirect(url_for(".start"))
-    return render_template("intake/receipt.html", step="receipt", complaint=draft.complaint,
-                           reset_form=ResetForm())
+    return _render_receipt(draft.complaint)
+
+
+def _render_receipt(complaint):
+    return current_app.make_response(
+        render_template("intake/receipt.html", step="receipt", complaint=complaint, reset_form=ResetForm())
+    )
 
 
 @bp.post("/selesai")

@@ -1,13 +1,15 @@
 """Public tracking: anyone with a number sees its progress, never its content."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import Complaint
 from backend.numbering import NumberError, parse_number
+from kiosk.helpers import tracking_url
+from printing.qr import qr_svg
 
 bp = Blueprint("tracking", __name__, url_prefix="/lacak")
 
@@ -27,6 +29,23 @@ def lookup():
     except NumberError as exc:
         return render_template("tracking/lookup.html", typed=typed, error=MESSAGES[exc.reason]), 400
     return redirect(url_for(".detail", number=str(number)), code=303)
+
+
+@bp.get("/<number>/qr.svg")
+def qr(number: str):
+    """The QR code of a complaint's tracking URL, as its own cacheable image.
+
+    It depends only on the number and PUBLIC_BASE_URL, so it is computed off
+    the submission's path and browsers keep it; a malformed number is a 404.
+    """
+    try:
+        parsed = parse_number(number)
+    except NumberError:
+        abort(404)
+    svg = qr_svg(tracking_url(str(parsed)))
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/<number>")

@@ -1,6 +1,10 @@
 """The intake flow in real headless Chromium, by clicks, with a screenshot of
 every screen saved under test-artifacts/ (look at them)."""
+import io
 import re
+
+from PIL import Image
+from pyzbar.pyzbar import decode
 
 from playwright.sync_api import expect
 from sqlalchemy import func, select
@@ -8,6 +12,7 @@ from sqlalchemy import func, select
 from backend import damm
 from backend.extensions import db
 from backend.models import Complaint, Draft
+from tests.conftest import TEST_CONFIG
 
 NUMBER = re.compile(r"^\d{4}-\d{2}-\d{5}-\d$")
 
@@ -81,7 +86,11 @@ def test_kiosk_flow_by_clicks(kiosk_page, live_app, artifacts):
     assert NUMBER.match(number) and damm.is_valid(number.replace("-", ""))
     assert number.startswith("0101-")
     assert count(live_app, Complaint) == before + 1
-    expect(page.locator("svg.qr")).to_be_visible()
+    # The QR code on screen scans to the public tracking URL (zbar reads the pixels).
+    qr = page.locator("img.qr")
+    expect(qr).to_be_visible()
+    codes = decode(Image.open(io.BytesIO(qr.screenshot())))
+    assert [c.data.decode() for c in codes] == [f"{TEST_CONFIG['PUBLIC_BASE_URL']}/lacak/{number}"]
     # Finish: the session is wiped on the server; back cannot bring the receipt back.
     page.get_by_role("button", name="Selesai").click()
     expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
