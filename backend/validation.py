@@ -66,8 +66,9 @@ def rt_rw(value: str) -> str | None:
     return raw.zfill(3)
 
 
-def text(value: str, *, required: bool, max_chars: int, min_chars: int = 0, what=None) -> str:
-    value = (value or "").strip()
+def text(value: str, *, required: bool, max_chars: int, min_chars: int = 0) -> str:
+    # Browsers send line breaks as CRLF; count them as one character, as the page does.
+    value = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if required and not value:
         raise Invalid(_l("Please fill this in."))
     if len(value) > max_chars:

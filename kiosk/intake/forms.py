@@ -92,6 +92,13 @@ class IdentityForm(StepForm):
     nik = StringField(_l("NIK (16 digits, as on your KTP)"), validators=[Rule(validation.nik)])
     consent = BooleanField(_l("I have read the privacy notice and agree that my report is processed for follow-up."))
 
+    def validate(self, extra_validators=None):
+        if self.identity.data == Identity.ANONYMOUS:
+            # Hidden on screen and never kept: nothing typed there may block the citizen.
+            for field in (self.name, self.phone, self.email, self.nik):
+                field.data = ""
+        return super().validate(extra_validators)
+
     def validate_identity(self, field):
         if field.data not in {i.value for i in Identity}:
             raise ValidationError(str(_l("Choose how you want to report.")))

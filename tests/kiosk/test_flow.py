@@ -259,3 +259,25 @@ def test_no_asset_comes_from_another_host(client, flow):
     for path in ("/", "/k/tebet-timur/", "/k/tebet-timur/kategori", "/lacak/"):
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//', html), path
+
+
+def test_anonymous_ignores_what_was_typed_in_the_hidden_contact_fields(app, flow):
+    flow.start()
+    for step in ("kategori", "lokasi", "kejadian"):
+        flow.answer(step)
+    page = flow.answer("identitas", identity="anonymous", email="bukan-email", nik="12")
+    assert page.status == 303
+    flow.submit()
+    with app.app_context():
+        c = db.session.execute(select(Complaint)).scalar_one()
+        assert c.identity == "anonymous" and c.reporter_email is None and c.reporter_name is None
+
+
+def test_line_breaks_count_once_toward_the_length_limit(app, flow):
+    app.config["DESCRIPTION_MAX_CHARS"] = 100
+    flow.start()
+    flow.answer("kategori")
+    flow.answer("lokasi")
+    text = "\r\n".join(["a" * 9] * 10)  # 108 characters as sent, 99 as written
+    assert len(text) == 108 and len(text.replace("\r\n", "\n")) == 99
+    assert flow.answer("kejadian", description=text).status == 303

@@ -36,10 +36,10 @@
   };
   const t = (key, ...args) => (TEXT[lang()] || TEXT.id)[key](...args);
 
+  // Sizes rounded up to 0.1 MB, so "too large" never reads as the limit itself.
   const megabytes = (bytes) => {
-    const mb = bytes / (1024 * 1024);
-    const digits = mb < 10 && !Number.isInteger(mb) ? 1 : 0;
-    return `${mb.toLocaleString(lang() === "en" ? "en" : "id", { maximumFractionDigits: digits })} MB`;
+    const mb = Math.ceil((bytes / (1024 * 1024)) * 10) / 10;
+    return `${mb.toLocaleString(lang() === "en" ? "en" : "id", { maximumFractionDigits: 1 })} MB`;
   };
 
   /* ------------------------------------------------------------------------
@@ -49,6 +49,8 @@
     dialog: null,
     idleTimer: 0,
     tickTimer: 0,
+    resetTimer: 0,
+    deadline: 0,
     remaining: 0,
     resetting: false,
   };
@@ -56,14 +58,18 @@
   function stopIdleTimers() {
     if (idle.idleTimer) clearTimeout(idle.idleTimer);
     if (idle.tickTimer) clearInterval(idle.tickTimer);
+    if (idle.resetTimer) clearTimeout(idle.resetTimer);
     idle.idleTimer = 0;
     idle.tickTimer = 0;
+    idle.resetTimer = 0;
   }
 
-  /* (Re)start waiting for inactivity on the current page's dialog, if any. */
-  function armIdle() {
-    stopIdleTimers();
+  /* (Re)start waiting for inactivity on the current page's dialog, if any.
+     `fresh` only arms a page that is not armed yet (swap, then settle). */
+  function armIdle(fresh = false) {
     const dialog = doc.getElementById("idle");
+    if (fresh && dialog && dialog === idle.dialog && (idle.idleTimer || idle.tickTimer)) return;
+    stopIdleTimers();
     idle.dialog = dialog instanceof HTMLDialogElement ? dialog : null;
     if (!idle.dialog || idle.resetting) return;
     if (idle.dialog.open) idle.dialog.close();
@@ -80,7 +86,11 @@
     idle.idleTimer = 0;
     const dialog = idle.dialog;
     if (!dialog || !dialog.isConnected) return;
-    idle.remaining = toInt(dialog.dataset.warningSeconds, 20);
+    const warning = toInt(dialog.dataset.warningSeconds, 20);
+    // Count down against the clock, not by counting ticks: a busy or
+    // throttled page (or a test clock jumping ahead) still resets on time.
+    idle.deadline = Date.now() + warning * 1000;
+    idle.remaining = warning;
     showCountdown();
     if (!dialog.open) {
       try {
@@ -91,15 +101,18 @@
     }
     const button = dialog.querySelector("[data-idle-continue]");
     if (button) button.focus({ preventScroll: true });
-    if (idle.remaining <= 0) {
+    if (warning <= 0) {
       resetKiosk();
       return;
     }
-    idle.tickTimer = setInterval(() => {
-      idle.remaining = Math.max(0, idle.remaining - 1);
-      showCountdown();
-      if (idle.remaining === 0) resetKiosk();
-    }, 1000);
+    idle.tickTimer = setInterval(tickIdle, 1000);
+    idle.resetTimer = setTimeout(resetKiosk, warning * 1000);
+  }
+
+  function tickIdle() {
+    idle.remaining = Math.max(0, Math.ceil((idle.deadline - Date.now()) / 1000));
+    showCountdown();
+    if (idle.remaining === 0) resetKiosk();
   }
 
   function resetKiosk() {
@@ -118,16 +131,30 @@
   }
 
   /* Any sign of a person restarts the wait, unless the warning is showing:
-     then only "Yes, continue" (or Escape) keeps the session. */
-  function onActivity() {
+     then only "Yes, continue" (or Escape) keeps the session.
+     htmx scrolls the window to the top after each swap; that scroll event
+     (dispatched on a later frame) is not a person, so scrolls count only
+     once a real input has happened since the last swap. */
+  let scrolledBySwap = false;
+
+  function onActivity(event) {
+    if (event.type === "scroll") {
+      if (scrolledBySwap) return;
+    } else {
+      scrolledBySwap = false;
+    }
     if (!idle.dialog || idle.resetting) return;
-    if (idle.dialog.open || idle.tickTimer) return;
+    if (idle.dialog.open || idle.tickTimer || idle.resetTimer) return;
     armIdle();
   }
 
-  for (const type of ["pointerdown", "keydown", "input", "scroll", "touchstart"]) {
+  for (const type of ["pointerdown", "keydown", "input", "scroll", "touchstart", "wheel"]) {
     doc.addEventListener(type, onActivity, { capture: true, passive: true });
   }
+
+  doc.addEventListener("htmx:beforeSwap", () => {
+    scrolledBySwap = true;
+  });
 
   doc.addEventListener("click", (event) => {
     const button = event.target instanceof Element && event.target.closest("[data-idle-continue]");
@@ -204,7 +231,7 @@
   function focusAfterSwap(isSwap) {
     const summary = doc.querySelector("#page [data-autofocus]");
     if (summary) {
-      summary.focus();
+      if (doc.activeElement !== summary) summary.focus();
       return;
     }
     if (!isSwap) return;
@@ -280,17 +307,20 @@
       },
       { passive: false },
     );
-    // Double tap: ignore a second tap within 300 ms (also stops double submits),
-    // except in text fields where a double tap selects a word.
-    let lastTouchEnd = 0;
+    // Double tap: ignore a second tap on the same spot within 300 ms (no zoom,
+    // no accidental double submit), except in text fields where it selects.
+    let last = { time: -1000, x: 0, y: 0 };
     doc.addEventListener(
       "touchend",
       (event) => {
+        const touch = event.changedTouches && event.changedTouches[0];
+        if (!touch) return;
         const now = event.timeStamp;
+        const near = Math.abs(touch.clientX - last.x) < 40 && Math.abs(touch.clientY - last.y) < 40;
         const target = event.target instanceof Element ? event.target : null;
         const typing = target && target.closest("input:not([type=radio]):not([type=checkbox]), textarea, select");
-        if (!typing && now - lastTouchEnd < 300 && event.cancelable) event.preventDefault();
-        lastTouchEnd = now;
+        if (!typing && near && now - last.time < 300 && event.cancelable) event.preventDefault();
+        last = { time: now, x: touch.clientX, y: touch.clientY };
       },
       { passive: false },
     );
@@ -301,11 +331,17 @@
    * --------------------------------------------------------------------- */
   function init(isSwap) {
     for (const area of doc.querySelectorAll("textarea[data-counter]")) updateCounter(area);
-    armIdle();
+    armIdle(true);
     focusAfterSwap(isSwap);
   }
 
-  // Every swap here replaces #page (boosted links and forms), so re-initialise.
+  // Every swap here replaces #page (boosted links and forms). The idle timer
+  // and focus move as soon as the new page is in (settling waits a tick);
+  // everything is checked again once it has settled.
+  doc.addEventListener("htmx:afterSwap", () => {
+    armIdle(true);
+    focusAfterSwap(true);
+  });
   doc.addEventListener("htmx:afterSettle", () => init(true));
 
   if (doc.readyState === "loading") {
