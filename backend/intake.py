@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend import numbering, validation
+from backend import numbering, validation, workdays
 from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import (
@@ -226,6 +226,7 @@ def _store(session, req: IntakeRequest, clean: dict, fingerprint: str) -> Compla
         follow_up_office=r.follow_up_office,
         status=Status.SUBMITTED,
         submitted_at=now,
+        in_office_hours=workdays.calendar_for(office.code).is_open(now),
     )
     session.add(complaint)
     if req.photo is not None:

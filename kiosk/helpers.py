@@ -46,6 +46,8 @@ def wib(dt: datetime | None, fmt: str = "long") -> str:
     local = dt.astimezone(WIB)
     if fmt == "date":
         return format_datetime(local, "d MMMM y")
+    if fmt == "day":
+        return format_datetime(local, "EEEE, d MMMM y, HH.mm") + " WIB"
     return format_datetime(local, "d MMMM y, HH.mm") + " WIB"
 
 

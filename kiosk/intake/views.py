@@ -18,9 +18,9 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image
 from sqlalchemy import select
 
-from backend import drafts, intake
+from backend import drafts, intake, workdays
 from backend.extensions import csrf, db
-from backend.models import Category, CategoryGroup, Kiosk, Office, OfficeKind
+from backend.models import Category, CategoryGroup, Kiosk, Office, OfficeKind, utcnow
 from backend.photos import CleanPhoto, clean_photo
 from backend.statuses import Channel, Identity
 from backend.validation import Invalid
@@ -140,8 +140,17 @@ def start():
     office = g.kiosk.office if g.kiosk else _preset_office()
     return render_template(
         "intake/start.html", step="start", draft=draft, office=office, form=StepForm(),
-        reset_form=ResetForm(),
+        reset_form=ResetForm(), **office_hours_context(office),
     )
+
+
+def office_hours_context(office: Office | None) -> dict:
+    """Outside office hours: say that the report is still taken, and when it is processed."""
+    now = utcnow()
+    calendar = workdays.calendar_for(office.code if office else None)
+    if calendar.is_open(now):
+        return {"office_closed": False}
+    return {"office_closed": True, "next_opening": calendar.next_opening(now)}
 
 
 def _preset_office() -> Office | None:
