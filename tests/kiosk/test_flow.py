@@ -283,30 +283,25 @@ def test_line_breaks_count_once_toward_the_length_limit(app, flow):
     assert flow.answer("kejadian", description=text).status == 303
 
 
-def test_outside_office_hours_the_report_is_taken_and_the_next_working_day_named(app, flow, monkeypatch):
+@pytest.mark.parametrize("moment,open_,notice", [
+    ((2026, 11, 28, 10, 0), False, "Senin, 30 November 2026, 07.30 WIB"),  # a Saturday
+    ((2026, 12, 24, 10, 0), False, "Senin, 28 Desember 2026, 07.30 WIB"),  # cuti bersama, then Christmas
+    ((2026, 11, 30, 9, 0), True, None),  # Monday morning
+])
+def test_office_hours_notice_and_record(app, flow, monkeypatch, moment, open_, notice):
+    """Outside office hours the report is still taken and the next working day named."""
     from datetime import datetime
 
     from backend.workdays import WIB
 
-    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=WIB)
-    monkeypatch.setattr("kiosk.intake.views.utcnow", lambda: saturday)
-    monkeypatch.setattr("backend.intake.utcnow", lambda: saturday)
-    page = flow.get("/")
-    assert "Senin, 30 November 2026, 07.30 WIB" in page.html
+    now = datetime(*moment, tzinfo=WIB)
+    monkeypatch.setattr("kiosk.intake.views.utcnow", lambda: now)
+    monkeypatch.setattr("backend.intake.utcnow", lambda: now)
+    html = flow.get("/").html
+    if notice:
+        assert notice in html
+    else:
+        assert "hari kerja berikutnya" not in html
     flow.file_complaint()
     with app.app_context():
-        assert db.session.execute(select(Complaint.in_office_hours)).scalar_one() is False
-
-
-def test_inside_office_hours_no_closed_notice_and_recorded_as_such(app, flow, monkeypatch):
-    from datetime import datetime
-
-    from backend.workdays import WIB
-
-    monday = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
-    monkeypatch.setattr("kiosk.intake.views.utcnow", lambda: monday)
-    monkeypatch.setattr("backend.intake.utcnow", lambda: monday)
-    assert "hari kerja berikutnya" not in flow.get("/").html
-    flow.file_complaint()
-    with app.app_context():
-        assert db.session.execute(select(Complaint.in_office_hours)).scalar_one() is True
+        assert db.session.execute(select(Complaint.in_office_hours)).scalar_one() is open_
