@@ -45,6 +45,8 @@ vendor:  ## re-fetch vendored front-end files from the npm registry (see kiosk/s
 
 bench: venv
 	$(BIN)/python bench/submit.py
+	$(BIN)/python bench/relay.py
+	$(BIN)/python bench/receipt.py
 
 clean:
 	rm -rf $(VENV) instance test-artifacts

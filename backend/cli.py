@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask seed`, `flask drafts purge`."""
+"""Command-line tasks: `flask seed`, `flask drafts purge`, `flask crm ...` (backend/crm/cli.py)."""
 from __future__ import annotations
 
 import click
@@ -26,3 +26,11 @@ def register(app: Flask) -> None:
         click.echo(f"{drafts.purge_expired()} expired drafts deleted")
 
     app.cli.add_command(drafts_cli)
+
+    from backend.crm.cli import crm_cli
+
+    app.cli.add_command(crm_cli)
+
+    from backend.users_cli import users_cli
+
+    app.cli.add_command(users_cli)

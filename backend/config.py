@@ -16,6 +16,11 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value in (None, ""):
@@ -44,12 +49,65 @@ class Config:
         # "manual": officers type them into the CRM and record its number.
         self.CRM_MODE = env("CRM_MODE", "api")
         self.CRM_TRACKING_HOME = env("CRM_TRACKING_HOME", "crm.jakarta.go.id")
+        # The CRM's Open311 GeoReport v2 endpoint (the stand-in in development).
+        self.CRM_BASE_URL = env("CRM_BASE_URL", "http://127.0.0.1:8001/open311/v2").rstrip("/")
+        self.CRM_API_KEY = env("CRM_API_KEY", "")
+        # What an officer may record as a CRM number (JK + YYMMDD + sequence).
+        self.CRM_NUMBER_PATTERN = env("CRM_NUMBER_PATTERN", r"JK\d{10,11}")
+        self.CRM_CONNECT_TIMEOUT = _env_float("CRM_CONNECT_TIMEOUT", 5.0)
+        self.CRM_READ_TIMEOUT = _env_float("CRM_READ_TIMEOUT", 20.0)
+        # Retries: capped exponential backoff with full jitter; give up by
+        # elapsed time only (never by a count of attempts), default 72 hours.
+        self.CRM_BACKOFF_BASE_SECONDS = _env_float("CRM_BACKOFF_BASE_SECONDS", 10.0)
+        self.CRM_BACKOFF_MAX_SECONDS = _env_float("CRM_BACKOFF_MAX_SECONDS", 900.0)
+        self.CRM_GIVE_UP_AFTER_SECONDS = _env_float("CRM_GIVE_UP_AFTER_SECONDS", 72 * 3600.0)
+        # A claimed outbox row is the relay's for this long; a killed relay's
+        # rows come back after it. Must exceed connect + read timeout.
+        self.CRM_LEASE_SECONDS = _env_float("CRM_LEASE_SECONDS", 120.0)
+        self.CRM_BATCH_SIZE = _env_int("CRM_BATCH_SIZE", 100)
+        self.CRM_CONCURRENCY = _env_int("CRM_CONCURRENCY", 16)
+        # How often the relay looks for due rows when it found none.
+        self.CRM_POLL_SECONDS = _env_float("CRM_POLL_SECONDS", 1.0)
+        # Status sync: how often, how many CRM numbers per request, and how
+        # long a finished complaint is still watched in case the CRM reopens it.
+        self.CRM_SYNC_INTERVAL_SECONDS = _env_float("CRM_SYNC_INTERVAL_SECONDS", 300.0)
+        self.CRM_SYNC_BATCH_SIZE = _env_int("CRM_SYNC_BATCH_SIZE", 50)
+        self.CRM_SYNC_CLOSED_GRACE_DAYS = _env_int("CRM_SYNC_CLOSED_GRACE_DAYS", 14)
+        # /healthz/crm raises an alert when a due row waits longer than this
+        # (the relay is not running, or the CRM has been unreachable for long).
+        self.CRM_PENDING_ALERT_SECONDS = _env_float("CRM_PENDING_ALERT_SECONDS", 3600.0)
+        # The CRM stand-in (backend/crm/standin): its own database file.
+        self.STANDIN_DATABASE = env("STANDIN_DATABASE", str(Path(instance_path) / "crm-standin.sqlite3"))
+        # Routing rules beyond each category's agency (backend/data/routing.csv).
+        self.ROUTING_RULES_PATH = env(
+            "ROUTING_RULES_PATH", str(Path(__file__).resolve().parent / "data" / "routing.csv")
+        )
 
         self.KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
         # How long the "are you still there?" warning shows before the reset.
         self.KIOSK_IDLE_WARNING_SECONDS = _env_int("KIOSK_IDLE_WARNING_SECONDS", 20)
         # A draft nobody touched for this long is deleted by the server too.
         self.DRAFT_MAX_AGE_SECONDS = _env_int("DRAFT_MAX_AGE_SECONDS", 2 * 3600)
+
+        # Officers (kiosk/console, backend/auth.py). A console session ends
+        # after this long without a request (and at once on logout or when
+        # the account is disabled: sessions are kept on the server).
+        self.OFFICER_IDLE_MINUTES = _env_int("OFFICER_IDLE_MINUTES", 30)
+        # Failed logins (and kiosk PINs, pairing codes) counted in the
+        # database, so the limit holds across workers without another service.
+        self.LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+        # Kiosk devices. Once a kiosk is paired, its pages answer only the
+        # paired device. True: an unpaired kiosk shows only its pairing screen
+        # (production); False (default, development): unpaired demo kiosks
+        # work as before.
+        self.KIOSK_REQUIRE_PAIRING = _env_bool("KIOSK_REQUIRE_PAIRING", False)
+        self.KIOSK_PAIRING_CODE_MINUTES = _env_int("KIOSK_PAIRING_CODE_MINUTES", 15)
+        self.KIOSK_HEARTBEAT_SECONDS = _env_int("KIOSK_HEARTBEAT_SECONDS", 60)
+        # Assisted mode on a kiosk (an officer's PIN) ends after the receipt,
+        # at the idle reset, or after this long at the latest.
+        self.KIOSK_ASSIST_MINUTES = _env_int("KIOSK_ASSIST_MINUTES", 30)
 
         # Personal data of a finished complaint is deleted after this (UU 27/2022 Pasal 43).
         self.PERSONAL_DATA_RETENTION_DAYS = _env_int("PERSONAL_DATA_RETENTION_DAYS", 730)

@@ -39,6 +39,7 @@ from backend.routing import route
 from backend.statuses import Channel, Identity, Status
 
 WIB = ZoneInfo("Asia/Jakarta")
+ASSISTED_CHANNELS = frozenset({Channel.DESK, Channel.TELEPHONE, Channel.LETTER})
 CONSENT_VERSION = "pdp-2024-1"  # bump when the privacy notice text changes
 
 
@@ -71,6 +72,7 @@ class IntakeRequest:
     language: str = "id"
     kiosk_code: str | None = None
     office_code: str | None = None  # intake office when not at a kiosk
+    officer_id: int | None = None  # the officer typing it in (assisted channels)
     photo: CleanPhoto | None = field(default=None, repr=False)
 
     def fingerprint(self) -> str:
@@ -123,6 +125,9 @@ def validate(req: IntakeRequest) -> dict:
         errors["identity"] = _l("Choose how you want to report.")
     if req.channel not in set(Channel):
         errors["channel"] = _l("Unknown channel.")
+    elif (req.channel in ASSISTED_CHANNELS) != (req.officer_id is not None):
+        # Desk, telephone and letter are typed by an officer, who is recorded; self-service never is.
+        errors["channel"] = _l("An assisted complaint names the officer who typed it in.")
     anonymous = req.identity == Identity.ANONYMOUS
     # Anonymous reports keep no identity at all, not even here (FixMyStreet #524).
     clean["name"] = None if anonymous else (
@@ -130,6 +135,8 @@ def validate(req: IntakeRequest) -> dict:
     clean["phone"] = None if anonymous else _check(errors, "phone", validation.phone, req.phone)
     clean["email"] = None if anonymous else _check(errors, "email", validation.email, req.email)
     clean["nik"] = None if anonymous else _check(errors, "nik", validation.nik, req.nik)
+    if req.officer_id is not None and not anonymous:
+        _not_the_officers_own(errors, req.officer_id, clean)
     if not req.consent:
         errors["consent"] = _l("Please read the privacy notice and tap to agree before sending.")
     if not req.idempotency_key or len(req.idempotency_key) > 64:
@@ -137,6 +144,27 @@ def validate(req: IntakeRequest) -> dict:
     if errors:
         raise IntakeInvalid(errors)
     return clean
+
+
+def _not_the_officers_own(errors: dict, officer_id: int, clean: dict) -> None:
+    """An officer's own phone or email can never become the citizen's
+    (FixMyStreet #3294: assisted reports tied to the officer's account)."""
+    from backend.models import User
+
+    officer = db.session.get(User, officer_id)
+    if officer is None:
+        errors["officer"] = _l("Unknown officer.")
+        return
+    try:
+        own_phone = validation.phone(officer.phone or "")
+    except validation.Invalid:
+        own_phone = officer.phone
+    if clean.get("phone") and clean["phone"] == own_phone:
+        errors["phone"] = _l("This is the officer's own phone number. Write the citizen's, or choose that the "
+                             "citizen has no contact details.")
+    if clean.get("email") and officer.email and clean["email"].lower() == officer.email.lower():
+        errors["email"] = _l("This is the officer's own email address. Write the citizen's, or choose that the "
+                             "citizen has no contact details.")
 
 
 def _intake_office(req: IntakeRequest, kelurahan: Office) -> tuple[Office, Kiosk | None]:
@@ -227,6 +255,7 @@ def _store(session, req: IntakeRequest, clean: dict, fingerprint: str) -> Compla
         status=Status.SUBMITTED,
         submitted_at=now,
         in_office_hours=workdays.calendar_for(office.code).is_open(now),
+        officer_id=req.officer_id,
     )
     session.add(complaint)
     if req.photo is not None:

@@ -7,12 +7,13 @@ intake flow. Officer accounts and rosters join in their own issue.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -166,6 +167,11 @@ class Kiosk(db.Model):
     pairing_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     printer_status: Mapped[str | None] = mapped_column(String(120))
+    # The thermal printer of print_path "escpos" (python-escpos, no driver):
+    # tcp://host:9100, usb://VID:PID or file:///dev/usb/lp0, optionally with
+    # ?profile=<python-escpos profile>&qr=native|raster.
+    printer_url: Mapped[str | None] = mapped_column(String(255))
+    printer_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     office: Mapped[Office] = relationship()
 
@@ -240,6 +246,8 @@ class Complaint(db.Model):
     crm_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The officer who typed it in (desk, telephone, letter, a kiosk in assisted mode).
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     office: Mapped[Office] = relationship(foreign_keys=[office_id])
     kelurahan: Mapped[Office] = relationship(foreign_keys=[kelurahan_id])
@@ -247,6 +255,7 @@ class Complaint(db.Model):
     kiosk: Mapped[Kiosk | None] = relationship()
     category: Mapped[Category] = relationship()
     agency: Mapped[Agency | None] = relationship()
+    officer: Mapped[User | None] = relationship()
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="complaint", order_by="StatusEvent.at, StatusEvent.id"
     )
@@ -297,6 +306,12 @@ class StatusEvent(db.Model):
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
 
+    __table_args__ = (
+        # A CRM status change is recorded once: the same status at the same
+        # CRM time is the same change, however often the sync sees it.
+        Index("ix_status_events_once", "complaint_id", "source", "status", "at", unique=True),
+    )
+
 
 class OutboxItem(db.Model):
     """A complaint waiting to be entered into the CRM (one row per complaint).
@@ -317,6 +332,9 @@ class OutboxItem(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Start of the current sending window (None: created_at). A re-send of a
+    # given-up row opens a new window; the give-up clock counts from here.
+    retry_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     complaint: Mapped[Complaint] = relationship()
 
@@ -342,7 +360,7 @@ class Draft(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # loaded only when shown or sent
     photo_mime: Mapped[str | None] = mapped_column(String(32))
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -350,3 +368,158 @@ class Draft(db.Model):
 
     kiosk: Mapped[Kiosk | None] = relationship()
     complaint: Mapped[Complaint | None] = relationship()
+
+
+# --- officers: accounts, sessions, audit, duty roster, office hours ----------
+
+ROLES = ("petugas", "pimpinan", "monitor", "admin")
+
+
+class User(db.Model):
+    """An officer's account. Roles and what each may see: backend/auth.py."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)  # lower case
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(12))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    # The officer's own work contacts: never allowed as a citizen's (FixMyStreet #3294).
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    pin_hash: Mapped[str | None] = mapped_column(String(255))  # assisted mode on a kiosk
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    office: Mapped[Office | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")", name="role"),
+    )
+
+
+class OfficerSession(db.Model):
+    """A console login, kept on the server: logout and disabling end it at once.
+
+    The browser holds a random token in its signed session cookie; this row
+    is keyed by the token's SHA-256, so a copy of the table logs nobody in.
+    """
+
+    __tablename__ = "officer_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # logout | idle | disabled | ...
+    address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship()
+
+
+class AuditLog(db.Model):
+    """Who opened which complaint's personal data, who exported, who changed what.
+
+    The complaint is named by its number, not a foreign key: the record must
+    outlive the complaint's deletion at the end of its retention period.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    complaint_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    target: Mapped[str | None] = mapped_column(String(80))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User | None] = relationship()
+
+
+class LoginFailure(db.Model):
+    """A failed password, PIN or pairing code: counted to throttle guessing."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(12))  # password | pin | pairing
+    subject: Mapped[str] = mapped_column(String(80))  # username or kiosk code
+    address: Mapped[str] = mapped_column(String(45))
+
+    __table_args__ = (
+        Index("ix_login_failures_subject", "kind", "subject", "at"),
+        Index("ix_login_failures_address", "kind", "address", "at"),
+    )
+
+
+class DutySection(db.Model):
+    """A section (bagian) of the Mayor's office that takes turns at the desk."""
+
+    __tablename__ = "duty_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DutyDay(db.Model):
+    """Jadwal piket: which section and which officers serve complaints on a day."""
+
+    __tablename__ = "duty_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("duty_sections.id"))
+    note: Mapped[str | None] = mapped_column(String(255))
+
+    section: Mapped[DutySection] = relationship()
+    officers: Mapped[list[User]] = relationship(secondary="duty_day_officers", order_by="User.full_name")
+
+
+class DutyOfficer(db.Model):
+    __tablename__ = "duty_day_officers"
+
+    duty_day_id: Mapped[int] = mapped_column(ForeignKey("duty_days.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+
+class OfficeHours(db.Model):
+    """Opening hours: an office's regular week (starts/ends empty) or dated
+    hours such as Ramadan's. office_id empty: every office without its own.
+
+    `week` maps a weekday (0 = Monday) to ["HH:MM", "HH:MM"]; a missing day is closed.
+    """
+
+    __tablename__ = "office_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+    starts: Mapped[date | None] = mapped_column(Date)
+    ends: Mapped[date | None] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(120), default="")
+    week: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    office: Mapped[Office | None] = relationship()
+
+
+class HolidayOverride(db.Model):
+    """A late decree: an extra day off (closed) or a working day after all.
+    office_id empty: every office."""
+
+    __tablename__ = "holiday_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    closed: Mapped[bool] = mapped_column(Boolean, default=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+
+    office: Mapped[Office | None] = relationship()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -91,8 +92,78 @@ def national_holidays(year: int) -> holidays.HolidayBase:
 
 DEFAULT_CALENDAR = OfficeCalendar()
 
+# Calendars read from the database, kept briefly: intake asks on every
+# submission. Edits in the console call `invalidate()`; other worker
+# processes see an edit within CACHE_SECONDS.
+CACHE_SECONDS = 30.0
+_cache: dict[tuple[str, str | None], tuple[float, OfficeCalendar]] = {}
+
+
+def invalidate() -> None:
+    _cache.clear()
+
 
 def calendar_for(office_code: str | None) -> OfficeCalendar:
-    """The calendar of an office. Every office keeps the default hours until
-    per-office hours and overrides are kept in the database (officer console)."""
-    return DEFAULT_CALENDAR
+    """The calendar of an office: its hours (or every office's default),
+    dated overrides such as Ramadan, and local holiday overrides, as kept in
+    the database (officer console, admin pages). None: the default calendar
+    of every office."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return DEFAULT_CALENDAR
+    key = (str(current_app.config.get("SQLALCHEMY_DATABASE_URI")), office_code)
+    hit = _cache.get(key)
+    now = monotonic()
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    calendar = load_calendar(office_code)
+    _cache[key] = (now, calendar)
+    return calendar
+
+
+def parse_week(data: dict | None) -> Week:
+    """{"0": ["07:30", "16:00"], ...} (JSON keys are strings) -> Week."""
+    week: Week = {}
+    for day, span in (data or {}).items():
+        if span:
+            opens, closes = (time.fromisoformat(t) for t in span)
+            week[int(day)] = (opens, closes)
+    return week
+
+
+def dump_week(week: Week) -> dict:
+    return {str(d): [o.strftime("%H:%M"), c.strftime("%H:%M")] for d, (o, c) in sorted(week.items())}
+
+
+def load_calendar(office_code: str | None) -> OfficeCalendar:
+    from sqlalchemy import or_, select
+
+    from backend.extensions import db
+    from backend.models import HolidayOverride, Office, OfficeHours
+
+    office_id = None
+    if office_code:
+        office_id = db.session.execute(select(Office.id).filter_by(code=office_code)).scalar_one_or_none()
+    mine = OfficeHours.office_id == office_id if office_id is not None else OfficeHours.office_id.is_(None)
+    rows = db.session.scalars(
+        select(OfficeHours).where(or_(OfficeHours.office_id.is_(None), mine))
+    ).all()
+    # The office's own rows first: its regular week and its dated hours win.
+    rows = sorted(rows, key=lambda r: (r.office_id is None, r.starts or date.min, r.id))
+    regular = next((r for r in rows if r.starts is None), None)
+    week = parse_week(regular.week) if regular is not None else dict(DEFAULT_WEEK)
+    overrides = tuple(
+        DatedHours(r.starts, r.ends or r.starts, parse_week(r.week), r.label or "")
+        for r in rows if r.starts is not None
+    )
+    days = db.session.scalars(
+        select(HolidayOverride).where(
+            or_(HolidayOverride.office_id.is_(None),
+                HolidayOverride.office_id == office_id if office_id is not None else HolidayOverride.office_id.is_(None))
+        )
+    ).all()
+    holiday_overrides: dict[date, str | None] = {}
+    for d in sorted(days, key=lambda h: h.office_id is not None):  # the office's own last: it wins
+        holiday_overrides[d.day] = (d.name or "Libur") if d.closed else None
+    return OfficeCalendar(week=week, overrides=overrides, holiday_overrides=holiday_overrides)

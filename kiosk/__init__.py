@@ -22,6 +22,15 @@ def register(app: Flask) -> None:
     app.register_blueprint(intake_bp, url_prefix="/lapor", name="phone")
     app.register_blueprint(tracking_bp)
 
+    from kiosk import receipts
+
+    receipts.register(app)  # the receipt template and stylesheet from printing/; `flask receipt print`
+
+    from kiosk import console, devices
+
+    devices.register(app)  # /k/<code>/pasang, /detak, /bantuan: pairing, heartbeat, assisted mode
+    console.register(app)  # /petugas: the officer console
+
     helpers.register(app)
     security.register(app)
     errors.register(app)

@@ -26,7 +26,7 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
-        if request.endpoint != "static":
+        if request.endpoint not in ("static", "receipts.static"):
             # Pages may hold a citizen's answers: never keep them in a shared
             # kiosk's cache, so the back button asks the server (which has
             # forgotten them after a reset) instead of showing a stored copy.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, when run as root and missing.
-#   scripts/sysdeps.sh run    WeasyPrint's libraries and fonts
+#   scripts/sysdeps.sh run    WeasyPrint's libraries and fonts; libusb for USB receipt printers
 #   scripts/sysdeps.sh test   the above, plus Chromium, poppler and zbar for tests
 set -euo pipefail
-want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libusb-1.0-0)
 if [ "${1:-run}" = "test" ]; then
   want+=(chromium poppler-utils libzbar0)
 fi

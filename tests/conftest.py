@@ -30,6 +30,7 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret-key",
     "PUBLIC_BASE_URL": "https://aduan.jakarta-selatan.example",
     "CRM_TRACKING_URL_TEMPLATE": "https://crm.jakarta.go.id/?lacak={crm_number}",
+    "CRM_MODE": "api",  # a test that switches to manual mode must not leak it into the next
 }
 
 
@@ -100,7 +101,29 @@ def _clear_transactional_tables(app) -> None:
     with app.app_context():
         for model in (Draft, OutboxItem, StatusEvent, ComplaintPhoto, Complaint, NumberLease, NumberCounter):
             db.session.execute(delete(model))
+        _clear_officer_tables(db)
         db.session.commit()
+
+
+def _clear_officer_tables(db) -> None:
+    """Officers, sessions, audit, roster, hours; kiosks back to the demo seed."""
+    from sqlalchemy import update
+
+    from backend import workdays
+    from backend.models import (
+        AuditLog, DutyDay, DutyOfficer, DutySection, HolidayOverride, Kiosk, LoginFailure, OfficeHours,
+        OfficerSession, User,
+    )
+    from backend.seed import DEMO_KIOSKS
+
+    for model in (DutyOfficer, DutyDay, DutySection, OfficerSession, AuditLog, LoginFailure, OfficeHours,
+                  HolidayOverride, User):
+        db.session.execute(delete(model))
+    demo = [code for code, *_rest in DEMO_KIOSKS]
+    db.session.execute(delete(Kiosk).where(Kiosk.code.not_in(demo)))
+    db.session.execute(update(Kiosk).values(active=True, device_token_hash=None, pairing_code_hash=None,
+                                            pairing_expires_at=None, last_heartbeat_at=None))
+    workdays.invalidate()
 
 
 @pytest.fixture

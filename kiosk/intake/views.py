@@ -24,6 +24,8 @@ from backend.models import Category, CategoryGroup, Kiosk, Office, OfficeKind, u
 from backend.photos import CleanPhoto, clean_photo
 from backend.statuses import Channel, Identity
 from backend.validation import Invalid
+from kiosk import devices, receipts
+from kiosk.errors import render_error
 from kiosk.intake.forms import (
     CategoryForm,
     DescriptionForm,
@@ -42,7 +44,7 @@ def _csrf_in_forms(state):
     """Every POST here validates a FlaskForm, which checks the CSRF token
     itself; exempt the views from the global check so that a failed token is
     answered on the same screen with what was typed kept, not a bare 400."""
-    for view in (begin, category, location, description, identity, submit, finish):
+    for view in (begin, category, location, description, identity, submit, finish, print_receipt):
         csrf.exempt(view)
 
 # The answers each screen needs before it can be shown, in flow order.
@@ -63,9 +65,10 @@ def _pull_kiosk(_endpoint, values):
     code = (values or {}).pop("kiosk_code", None)
     g.kiosk = None
     if request.blueprint == "kiosk":
-        g.kiosk = db.session.execute(select(Kiosk).filter_by(code=code, active=True)).scalar_one_or_none()
+        g.kiosk = db.session.execute(select(Kiosk).filter_by(code=code)).scalar_one_or_none()
         if g.kiosk is None:
             abort(404)
+        devices.check(g.kiosk)  # out of service, or not the paired device: a page saying so
 
 
 @bp.url_defaults
@@ -321,16 +324,18 @@ def submit():
     # Answer with the receipt itself (the complaint is committed by now): one
     # round trip less for the citizen. A reload re-posts the same key and gets
     # the same receipt; htmx shows the receipt's own URL in the address bar.
-    response = _render_receipt(result.complaint)
+    response = _render_receipt(result.complaint, auto_print=bool(g.kiosk and g.kiosk.auto_print))
     response.headers["HX-Push-Url"] = url_for(".receipt")
     return response
 
 
 def _submit(draft, form):
     d = draft.data
+    officer = devices.assisting_officer(g.kiosk)  # assisted mode: the desk channel, the officer recorded
     req = intake.IntakeRequest(
         idempotency_key=draft.idempotency_key,
-        channel=Channel.KIOSK if g.kiosk else Channel.PHONE,
+        channel=Channel.DESK if officer else Channel.KIOSK if g.kiosk else Channel.PHONE,
+        officer_id=officer.id if officer else None,
         category_code=d.get("category", ""),
         kelurahan_code=d.get("kelurahan", ""),
         address=d.get("address", ""),
@@ -349,7 +354,9 @@ def _submit(draft, form):
         photo=_draft_photo(draft),
     )
     try:
-        return intake.submit(req, draft_id=draft.id)
+        result = intake.submit(req, draft_id=draft.id)
+        devices.after_submit(g.kiosk, officer, result)  # assisted mode ends with the receipt
+        return result
     except intake.IntakeInvalid as exc:
         return render_step("intake/review.html", form=form, status=422, problems=exc.errors,
                            **_review_context(draft))
@@ -373,10 +380,65 @@ def receipt():
     return _render_receipt(draft.complaint)
 
 
-def _render_receipt(complaint):
+def _render_receipt(complaint, *, auto_print: bool = False):
+    # The receipt in the language the citizen reads now (they may switch on this screen).
     return current_app.make_response(
-        render_template("intake/receipt.html", step="receipt", complaint=complaint, reset_form=ResetForm())
+        render_template("intake/receipt.html", step="receipt", complaint=complaint, reset_form=ResetForm(),
+                        receipt=receipts.build_receipt(complaint, _lang()), auto_print=auto_print)
     )
+
+
+def _lang() -> str:
+    return str(get_locale() or "id")
+
+
+# --- the receipt on paper ----------------------------------------------------
+
+PDF_SIZES = ("a6", "a4")  # phones; the kiosk prints the page itself (or ESC/POS)
+
+
+@bp.get("/tanda-terima.pdf")
+def receipt_pdf():
+    """This session's receipt as a PDF: A6 (phones' default) or A4.
+
+    Bound to the session's draft like the receipt screen: no URL of its own
+    opens a receipt (which may carry a name) without that session.
+    """
+    draft = _current_draft()
+    if draft is None or draft.complaint_id is None:
+        return redirect(url_for(".start"))
+    size = (request.args.get("ukuran") or "a6").strip().lower()
+    if size not in PDF_SIZES:
+        return render_error(400, _l("This paper size is not available. Choose A6 or A4."))
+    complaint = draft.complaint
+    pdf = receipts.receipt_pdf_for(complaint, size, _lang())
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{receipts.pdf_filename(complaint, size)}"'
+    return response
+
+
+@bp.post("/cetak")
+def print_receipt():
+    """ESC/POS kiosks: the server sends the receipt to the kiosk's printer.
+
+    Whatever the printer does, the complaint is stored and its receipt stays
+    on the screen; a failure says so and offers the phone instead.
+    """
+    if g.kiosk is None or g.kiosk.print_path != "escpos":
+        abort(404)
+    draft = _current_draft()
+    if draft is None or draft.complaint_id is None:
+        return redirect(url_for(".start"), code=303)
+    if not StepForm().validate_on_submit():
+        flash(_l("This screen was open too long. Please tap “Print receipt” again."), "error")
+        return redirect(url_for(".receipt"), code=303)
+    error = receipts.print_at_kiosk(g.kiosk, draft.complaint, _lang())
+    if error is None:
+        flash(_l("Your receipt is being printed. Please take it from the kiosk’s printer."), "success")
+    else:
+        flash(_l("The receipt could not be printed. Your report is saved with the number below: "
+                 "scan the QR code with your phone to keep it, or photograph this screen."), "error")
+    return redirect(url_for(".receipt"), code=303)
 
 
 @bp.post("/selesai")

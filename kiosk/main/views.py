@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, jsonify, redirect, render_template, request, session
 from sqlalchemy import select, text
 
+from backend.crm import outbox as crm_outbox
 from backend.extensions import db
 from backend.models import Kiosk, Office
 from kiosk.intake.forms import StepForm
@@ -38,4 +39,12 @@ def language():
 @bp.get("/healthz")
 def health():
     db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")
+    return jsonify(status="ok", crm=crm_outbox.health().as_dict())
+
+
+@bp.get("/healthz/crm")
+def health_crm():
+    """The CRM outbox: 503 while something needs a person (a given-up
+    complaint, or one waiting too long), so a plain uptime check alerts."""
+    h = crm_outbox.health()
+    return jsonify(status="alert" if h.alert else "ok", **h.as_dict()), (503 if h.alert else 200)

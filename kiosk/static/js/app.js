@@ -10,6 +10,7 @@
  *  4. Focus management after swaps ([data-autofocus], #main)
  *  5. Network failure toast (#net-error)
  *  6. Kiosk hardening (context menu, double-tap and pinch zoom)
+ *  7. Receipts: print at kiosks ([data-print]), share on phones ([data-share])
  */
 (() => {
   "use strict";
@@ -327,12 +328,119 @@
   }
 
   /* ------------------------------------------------------------------------
+   * 7. Receipts (kiosk/templates/intake/receipt.html)
+   *
+   * [data-print="browser"]  window.print(): the page's print stylesheet
+   *                         (printing/static/receipt.css) leaves only the
+   *                         receipt, at the kiosk's paper width; Chromium with
+   *                         --kiosk-printing prints it without a dialog.
+   * [data-print="escpos"]   a submit button of #print-form: the server prints.
+   * [data-auto-print]       pressed once by the script when the receipt shows.
+   * [data-share]            Web Share API where there is one; otherwise the
+   *                         number is copied, and [data-share-status] says so
+   *                         (texts come translated in data-copied / data-copy-failed).
+   * --------------------------------------------------------------------- */
+  function receiptLoaded() {
+    const waits = [doc.fonts && doc.fonts.ready ? doc.fonts.ready : Promise.resolve()];
+    for (const img of doc.querySelectorAll("#page .rcpt img")) {
+      if (!img.complete) {
+        waits.push(new Promise((resolve) => {
+          img.addEventListener("load", resolve, { once: true });
+          img.addEventListener("error", resolve, { once: true });
+        }));
+      }
+    }
+    return Promise.all(waits);
+  }
+
+  function printReceipt() {
+    // The QR code and the fonts first, or the paper would lack them.
+    receiptLoaded().then(() => window.print());
+  }
+
+  function autoPrint() {
+    const button = doc.querySelector("#page [data-auto-print]:not([data-auto-printed])");
+    if (!button) return;
+    button.setAttribute("data-auto-printed", "");
+    if (button.dataset.print === "browser") printReceipt();
+    else button.click();
+  }
+
+  async function copyText(text) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        return true;
+      }
+    } catch (_err) {
+      // fall back below
+    }
+    // Plain-http pages have no clipboard API: a selected, off-screen field.
+    const area = doc.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    doc.body.appendChild(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = doc.execCommand("copy");
+    } catch (_err) {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+
+  async function shareReceipt(button) {
+    const status = doc.querySelector("#page [data-share-status]");
+    const say = (text) => {
+      if (status) status.textContent = text || "";
+    };
+    const { shareUrl: url, shareNumber: number, shareTitle: title, shareText: text } = button.dataset;
+    if (typeof navigator.share === "function") {
+      try {
+        await navigator.share({ title, text, url });
+        say("");
+        return;
+      } catch (err) {
+        if (err && err.name === "AbortError") return; // the citizen closed the share sheet
+        // NotAllowedError and the like: copy instead.
+      }
+    }
+    say((await copyText(number)) ? button.dataset.copied : button.dataset.copyFailed);
+  }
+
+  doc.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    const print = target.closest("[data-print='browser']");
+    if (print) {
+      event.preventDefault();
+      printReceipt();
+      return;
+    }
+    const share = target.closest("[data-share]");
+    if (share) {
+      event.preventDefault();
+      shareReceipt(share);
+    }
+  });
+
+  function initReceipt() {
+    // Sharing needs the script: the button shows only where it works.
+    for (const button of doc.querySelectorAll("#page [data-share][hidden]")) button.hidden = false;
+    autoPrint();
+  }
+
+  /* ------------------------------------------------------------------------
    * Initialisation: on first load and after every htmx swap of #page
    * --------------------------------------------------------------------- */
   function init(isSwap) {
     for (const area of doc.querySelectorAll("textarea[data-counter]")) updateCounter(area);
     armIdle(true);
     focusAfterSwap(isSwap);
+    initReceipt();
   }
 
   // Every swap here replaces #page (boosted links and forms). The idle timer

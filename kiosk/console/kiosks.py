@@ -1,0 +1,137 @@
+"""Console: kiosks of the offices in the user's scope (pimpinan, admin):
+register, edit, pair a device, see heartbeat and printer, disable."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from backend import auth, kiosks
+from backend.extensions import db
+from backend.models import Kiosk, Office, utcnow
+from kiosk.console import access
+from kiosk.console.access import requires
+from kiosk.console.forms import KioskForm, opts
+from kiosk.console.views import _scope_offices, bp
+
+
+def _kiosk_or_404(kiosk_id: int) -> Kiosk:
+    kiosk = db.session.get(Kiosk, kiosk_id)
+    if kiosk is None:
+        abort(404)
+    access.require_office(kiosk.office_id)
+    return kiosk
+
+
+def _offices_choices(form: KioskForm) -> dict[str, Office]:
+    offices = {o.code: o for o in _scope_offices(g.officer)}
+    form.office.choices = opts((code, f"{code} · {o.title}") for code, o in offices.items())
+    return offices
+
+
+@bp.get("/kios")
+@requires("kiosks")
+def kiosk_list():
+    rows = db.session.scalars(
+        select(Kiosk).options(selectinload(Kiosk.office)).join(Office, Office.id == Kiosk.office_id)
+        .where(auth.scope_clause(g.officer, Kiosk.office_id)).order_by(Office.code, Kiosk.code)
+    ).all()
+    return render_template("console/kiosks.html", kiosks=rows, now=utcnow(), late=kiosks.heartbeat_late,
+                           printer_problem=kiosks.printer_problem, is_paired=kiosks.is_paired, section="kiosks")
+
+
+@bp.route("/kios/baru", methods=["GET", "POST"])
+@requires("kiosks")
+def kiosk_new():
+    form = KioskForm()
+    offices = _offices_choices(form)
+    if form.validate_on_submit():
+        office = offices.get(form.office.data)
+        try:
+            kiosk = kiosks.register(code=form.code.data, name=form.name.data, office=office,
+                                    paper_mm=int(form.paper_mm.data), print_path=form.print_path.data,
+                                    auto_print=form.auto_print.data)
+        except kiosks.KioskError as exc:
+            form.code.errors = [str(exc.message)]
+        else:
+            auth.audit("kiosk_register", user=g.officer, target=f"kiosk:{kiosk.code}")
+            db.session.commit()
+            flash(_l("Kiosk %(code)s registered. Pair the device next.", code=kiosk.code), "success")
+            return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
+    elif request.method == "GET" and g.officer.office is not None:
+        form.office.data = g.officer.office.code
+    status = 422 if request.method == "POST" else 200
+    return render_template("console/kiosk_form.html", form=form, kiosk=None, section="kiosks"), status
+
+
+@bp.route("/kios/<int:kiosk_id>", methods=["GET", "POST"])
+@requires("kiosks")
+def kiosk_edit(kiosk_id):
+    kiosk = _kiosk_or_404(kiosk_id)
+    form = KioskForm(obj=None) if request.method == "POST" else KioskForm(data={
+        "code": kiosk.code, "name": kiosk.name, "office": kiosk.office.code, "paper_mm": str(kiosk.paper_mm),
+        "print_path": kiosk.print_path, "auto_print": kiosk.auto_print})
+    offices = _offices_choices(form)
+    if form.validate_on_submit():
+        office = offices.get(form.office.data)
+        try:
+            kiosks.check_fields(code=kiosk.code, name=form.name.data, office=office,
+                                paper_mm=int(form.paper_mm.data), print_path=form.print_path.data)
+        except kiosks.KioskError as exc:
+            form.name.errors = [str(exc.message)]
+        else:
+            kiosk.name = form.name.data.strip()[:120]
+            kiosk.office = office
+            kiosk.paper_mm = int(form.paper_mm.data)
+            kiosk.print_path = form.print_path.data
+            kiosk.auto_print = form.auto_print.data
+            auth.audit("kiosk_update", user=g.officer, target=f"kiosk:{kiosk.code}")
+            db.session.commit()
+            flash(_l("Kiosk %(code)s saved.", code=kiosk.code), "success")
+            return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("console/kiosk_form.html", form=form, kiosk=kiosk, pairing_code=None,
+                           late=kiosks.heartbeat_late(kiosk), printer_problem=kiosks.printer_problem(kiosk),
+                           paired=kiosks.is_paired(kiosk), section="kiosks"), status
+
+
+@bp.post("/kios/<int:kiosk_id>/pasangkan")
+@requires("kiosks")
+def kiosk_pairing_code(kiosk_id):
+    """A one-time code to type on the kiosk device; shown on this page only."""
+    kiosk = _kiosk_or_404(kiosk_id)
+    code = kiosks.issue_pairing_code(kiosk)
+    auth.audit("kiosk_pairing_code", user=g.officer, target=f"kiosk:{kiosk.code}")
+    db.session.commit()
+    form = KioskForm(data={"code": kiosk.code, "name": kiosk.name, "office": kiosk.office.code,
+                           "paper_mm": str(kiosk.paper_mm), "print_path": kiosk.print_path,
+                           "auto_print": kiosk.auto_print})
+    _offices_choices(form)
+    return render_template("console/kiosk_form.html", form=form, kiosk=kiosk, pairing_code=code,
+                           late=kiosks.heartbeat_late(kiosk), printer_problem=kiosks.printer_problem(kiosk),
+                           paired=kiosks.is_paired(kiosk), section="kiosks")
+
+
+@bp.post("/kios/<int:kiosk_id>/lepas")
+@requires("kiosks")
+def kiosk_unpair(kiosk_id):
+    kiosk = _kiosk_or_404(kiosk_id)
+    kiosks.unpair(kiosk)
+    auth.audit("kiosk_unpair", user=g.officer, target=f"kiosk:{kiosk.code}")
+    db.session.commit()
+    flash(_l("The device of kiosk %(code)s is no longer paired.", code=kiosk.code), "success")
+    return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
+
+
+@bp.post("/kios/<int:kiosk_id>/status")
+@requires("kiosks")
+def kiosk_status(kiosk_id):
+    kiosk = _kiosk_or_404(kiosk_id)
+    kiosk.active = request.form.get("active") == "1"
+    auth.audit("kiosk_enable" if kiosk.active else "kiosk_disable", user=g.officer, target=f"kiosk:{kiosk.code}")
+    db.session.commit()
+    flash(_l("Kiosk %(code)s is in service again.", code=kiosk.code) if kiosk.active else
+          _l("Kiosk %(code)s is out of service: its screen sends citizens to the desk.", code=kiosk.code),
+          "success")
+    return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)

@@ -1,0 +1,131 @@
+"""Kiosk-side routes: pairing the device, its heartbeat, assisted mode."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from backend import auth, drafts, kiosks
+from backend.database import immediate_transaction
+from backend.extensions import csrf, db
+from backend.models import Kiosk
+from kiosk import devices
+from kiosk.console.forms import PairForm, PinForm
+
+bp = Blueprint("kiosk_device", __name__)
+
+
+@bp.url_value_preprocessor
+def _pull_kiosk(_endpoint, values):
+    code = (values or {}).pop("kiosk_code", None)
+    g.kiosk = db.session.execute(select(Kiosk).filter_by(code=code)).scalar_one_or_none()
+    if g.kiosk is None:
+        abort(404)
+
+
+@bp.url_defaults
+def _push_kiosk(endpoint, values):
+    if "kiosk_code" not in values and g.get("kiosk") is not None:
+        values["kiosk_code"] = g.kiosk.code
+
+
+@bp.route("/pasang", methods=["GET", "POST"])
+def pair():
+    """Typed on the kiosk itself: the one-time code from the console."""
+    kiosk = g.kiosk
+    form = PairForm()
+    if request.method == "GET" and kiosks.is_paired(kiosk) and devices.device_allowed(kiosk):
+        return render_template("devices/pair.html", kiosk=kiosk, form=form, done=True)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            token = kiosks.pair(kiosk, form.code.data)
+        except auth.Throttled as exc:
+            form.code.errors = [str(exc.message)]
+            status = 429
+        except kiosks.KioskError as exc:
+            form.code.errors = [str(exc.message)]
+            status = 422
+        else:
+            auth.audit("kiosk_paired", target=f"kiosk:{kiosk.code}")
+            db.session.commit()
+            response = redirect(url_for("kiosk.start", kiosk_code=kiosk.code), code=303)
+            devices.set_device_cookie(response, kiosk, token)
+            flash(_l("This device is now the kiosk %(code)s.", code=kiosk.code), "success")
+            return response
+    elif request.method == "POST":
+        status = 422
+    return render_template("devices/pair.html", kiosk=kiosk, form=form), status
+
+
+@bp.post("/detak")
+@csrf.exempt
+def heartbeat():
+    """Every minute from kiosk-device.js: the page is up; how the printer is."""
+    kiosk = g.kiosk
+    if not request.is_json:
+        abort(415)
+    if not devices.device_allowed(kiosk):
+        abort(403)
+    data = request.get_json(silent=True) or {}
+    printer = data.get("printer")
+    with immediate_transaction():
+        kiosk = db.session.get(Kiosk, kiosk.id)
+        previous = kiosk.printer_status
+        kiosks.record_heartbeat(kiosk, printer if isinstance(printer, str) and printer.strip() else previous)
+    return jsonify(ok=True, active=kiosk.active, interval=current_app.config["KIOSK_HEARTBEAT_SECONDS"])
+
+
+def _draft_key(kiosk: Kiosk) -> str:
+    return f"draft:kiosk:{kiosk.code}"  # as kiosk/intake/views.py names it
+
+
+def _discard_draft(kiosk: Kiosk) -> None:
+    from flask import session
+
+    draft = drafts.load_draft(session.pop(_draft_key(kiosk), None))
+    if draft is not None:
+        drafts.discard(draft)
+
+
+@bp.route("/bantuan", methods=["GET", "POST"])
+def assist():
+    """An officer beside the kiosk types their PIN: assisted mode (channel desk)."""
+    kiosk = g.kiosk
+    devices.check(kiosk)
+    form = PinForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = auth.check_officer_pin(form.username.data, form.pin.data, kiosk.code)
+            if not auth.may_use_kiosk(user, kiosk):
+                raise auth.AuthError(_l("This officer cannot take complaints at this kiosk's office."))
+        except auth.Throttled as exc:
+            form.pin.errors = [str(exc.message)]
+            status = 429
+        except auth.AuthError as exc:
+            form.pin.errors = [str(exc.message)]
+            status = 422
+        else:
+            _discard_draft(kiosk)
+            devices.start_assist(kiosk, user)
+            auth.audit("kiosk_assist_start", user=user, target=f"kiosk:{kiosk.code}")
+            db.session.commit()
+            return redirect(url_for("kiosk.start", kiosk_code=kiosk.code), code=303)
+    elif request.method == "POST":
+        status = 422
+    return render_template("devices/assist.html", kiosk=kiosk, form=form), status
+
+
+@bp.post("/bantuan/selesai")
+@csrf.exempt  # ending assisted mode is always safe, even with a stale form
+def assist_end():
+    kiosk = g.kiosk
+    devices.check(kiosk)
+    officer = devices.assisting_officer(kiosk)
+    devices.end_assist(kiosk)
+    _discard_draft(kiosk)
+    if officer is not None:
+        auth.audit("kiosk_assist_end", user=officer, target=f"kiosk:{kiosk.code}")
+        db.session.commit()
+    return redirect(url_for("kiosk.start", kiosk_code=kiosk.code), code=303)

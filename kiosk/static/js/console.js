@@ -1,0 +1,54 @@
+/* Kios Aduan — officer console: small enhancements, no inline code (strict CSP).
+ *
+ *  - [data-print]: print the page (the roster has a print stylesheet)
+ *  - [data-confirm]: ask before a destructive action
+ *  - [data-once]: a submit button is disabled after the first click
+ *    (the server also deduplicates by the form's idempotency key)
+ *  - the assisted-intake form hides contact fields the officer chose not to fill
+ */
+(() => {
+  "use strict";
+
+  document.addEventListener("click", (event) => {
+    const print = event.target.closest("[data-print]");
+    if (print) {
+      event.preventDefault();
+      window.print();
+      return;
+    }
+    const confirmable = event.target.closest("[data-confirm]");
+    if (confirmable && !window.confirm(confirmable.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("submit", (event) => {
+    const button = event.target.querySelector("[data-once]");
+    if (!button) return;
+    if (button.dataset.sent) {
+      event.preventDefault();
+      return;
+    }
+    button.dataset.sent = "1";
+    setTimeout(() => button.setAttribute("aria-disabled", "true"), 0);
+  });
+
+  /* Assisted intake: show the contact fields only when the citizen gives some,
+     and the citizen's fields only when the report is not anonymous. */
+  function syncIntake() {
+    const form = document.querySelector(".intake-form");
+    if (!form) return;
+    const identity = form.querySelector("input[name=identity]:checked");
+    const contact = form.querySelector("input[name=contact]:checked");
+    const anonymous = identity && identity.value === "anonymous";
+    const citizen = form.querySelector(".citizen-fields");
+    const given = form.querySelector(".contact-given");
+    if (citizen) citizen.hidden = anonymous;
+    if (given) given.hidden = !contact || contact.value !== "given";
+  }
+
+  document.addEventListener("change", (event) => {
+    if (event.target.matches(".intake-form input[type=radio]")) syncIntake();
+  });
+  document.addEventListener("DOMContentLoaded", syncIntake);
+})();

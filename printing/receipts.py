@@ -1,0 +1,391 @@
+"""Complaint receipts: one template for the screen, the print stylesheet and PDFs.
+
+This module is handed plain data (`ReceiptData`); it knows nothing of the web
+layer or the database. The web layer builds the data (kiosk/receipts.py) in the
+citizen's language, then asks for
+
+    render_html(data, size)   a whole HTML document (inline SVG QR code)
+    render_pdf(data, size)    its PDF, rendered now
+    ReceiptCache(dir).pdf(data, size)   the same, cached by content
+
+with `size` one of SIZES: "58" and "80" (thermal rolls, printable width 48 and
+72 mm, the page exactly as long as its content), "a6" and "a4".
+
+WeasyPrint is set up once per process (`Renderer`): the fonts (the project's
+vendored Plus Jakarta Sans, the same files the screen uses), a
+`FontConfiguration`, the parsed stylesheet, and a URL fetcher that loads
+nothing but `data:` URLs and files under the font and stylesheet folders.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import mimetypes
+import os
+import re
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from printing.qr import qr_svg
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+STYLESHEET = STATIC / "receipt.css"
+
+# The project's one copy of each: the vendored web fonts (the screen uses the
+# same files) and the one message catalogue. `configure()` changes them.
+FONT_DIR = ROOT / "kiosk" / "static" / "vendor" / "plus-jakarta-sans"
+TRANSLATIONS_DIR = ROOT / "kiosk" / "translations"
+
+SIZES = ("58", "80", "a6", "a4")
+THERMAL = ("58", "80")
+LANGUAGES = ("id", "en")
+# Paper width and the width the print head reaches (design notes, §4).
+PAPER_MM = {"58": 58, "80": 80, "a6": 105, "a4": 210}
+PRINTABLE_MM = {"58": 48, "80": 72, "a6": 89, "a4": 170}
+# @page per size: rolls are laid out on a very tall page, then cut to their
+# content (fit_to_content); sheets keep a margin at the top and bottom.
+PAGE_CSS = {
+    "58": "size: 58mm 2000mm; margin: 0",
+    "80": "size: 80mm 2000mm; margin: 0",
+    "a6": "size: 105mm 148mm; margin: 6mm 0 5mm",
+    "a4": "size: 210mm 297mm; margin: 16mm 0 14mm",
+}
+
+log = logging.getLogger(__name__)
+
+
+class SizeError(ValueError):
+    """Not one of SIZES."""
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """Everything printed on a receipt, already in the citizen's language.
+
+    No NIK, phone number, e-mail or description ever; the reporter's name
+    only for complaints filed with a name (`identity == "named"`).
+    """
+
+    language: str  # "id" | "en"
+    number: str  # 0101-26-00042-8
+    office_title: str  # where it came in: "Kelurahan Tebet Timur"
+    office_address: str  # "" when unknown
+    received_at: str  # "28 November 2026, 08.00 WIB"
+    channel: str  # "Kios kantor"
+    category: str  # "Jalan rusak / berlubang"
+    place: str  # "Kelurahan Tebet Timur, Kecamatan Tebet"
+    location: str  # the address or landmark, trimmed, contact details removed; may be ""
+    tracking_url: str
+    crm_number: str | None
+    next_steps: tuple[str, ...]
+    follow_up_by: str  # the date by which the follow-up is due: "5 Desember 2026"
+    privacy_notice: str
+    identity_label: str  # "Dengan nama" | "Anonim" | "Rahasia"
+    reporter_name: str | None = None  # named complaints only
+    emergency_number: str = "112"
+
+    def __post_init__(self):
+        if self.language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}: {self.language!r}")
+        object.__setattr__(self, "next_steps", tuple(self.next_steps))
+
+    @property
+    def summary(self) -> str:
+        """A one-line summary without personal data: what, and where."""
+        where = ", ".join(part for part in (self.location, self.place) if part)
+        return f"{self.category} — {where}"
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def check_size(size: str) -> str:
+    size = str(size).lower()
+    if size not in SIZES:
+        raise SizeError(f"size must be one of {', '.join(SIZES)}: {size!r}")
+    return size
+
+
+# --- translations and templates ---------------------------------------------
+
+@lru_cache(maxsize=None)
+def translations(lang: str, directory: str | None = None) -> NullTranslations:
+    """The project's catalogue for `lang` (English is the msgid language)."""
+    found = Translations.load(directory or str(TRANSLATIONS_DIR), [lang], domain="messages")
+    return found if isinstance(found, Translations) else NullTranslations()
+
+
+def jinja_env(lang: str, directory: str | None = None) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=False,
+    )
+    env.install_gettext_translations(translations(lang, directory), newstyle=True)
+    return env
+
+
+# --- WeasyPrint: set up once per process --------------------------------------
+
+def _font_faces(font_dir: Path) -> str:
+    """@font-face rules for WeasyPrint: WOFF (latin) and WOFF2 (latin-ext)."""
+    rules = []
+    for weight in (400, 700, 800):
+        for subset, ext, fmt, urange in (
+            ("latin", "woff", "woff", None),
+            ("latin-ext", "woff2", "woff2", "U+0100-024F, U+1E00-1EFF, U+2020, U+20A0-20C0, U+2113"),
+        ):
+            path = font_dir / f"plus-jakarta-sans-{subset}-{weight}-normal.{ext}"
+            if not path.is_file():
+                continue
+            rules.append(
+                "@font-face { font-family: 'Plus Jakarta Sans'; font-style: normal; "
+                f"font-weight: {weight}; src: url('{path.as_uri()}') format('{fmt}');"
+                + (f" unicode-range: {urange};" if urange else "")
+                + " }"
+            )
+    if not rules:
+        raise FileNotFoundError(f"no Plus Jakarta Sans font files in {font_dir}")
+    return "\n".join(rules)
+
+
+def paper_css(css: str) -> str:
+    """The stylesheet as WeasyPrint reads it: without its browser-only rules."""
+    return re.sub(r"/\* browser-only: start.*?/\* browser-only: end \*/", "", css, flags=re.S)
+
+
+class RefusedURL(ValueError):
+    pass
+
+
+def make_url_fetcher(allowed_dirs):
+    """A WeasyPrint URL fetcher for `data:` URLs and files under `allowed_dirs`.
+
+    Anything else (http, https, ftp, files elsewhere) is refused: a receipt
+    never makes the server fetch a URL, whatever a field contains.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = tuple(Path(d).resolve() for d in allowed_dirs)
+
+    class ReceiptURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme != "file":
+                raise RefusedURL(f"receipts load no outside URL: {url[:80]}")
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if not any(path.is_relative_to(root) for root in roots) or not path.is_file():
+                raise RefusedURL(f"receipts load no file outside their folders: {path}")
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+
+    return ReceiptURLFetcher(allowed_protocols=("file", "data"))
+
+
+class Renderer:
+    """WeasyPrint and Jinja set up once: fonts, parsed CSS, templates, catalogues."""
+
+    def __init__(self, font_dir: Path = FONT_DIR, translations_dir: Path = TRANSLATIONS_DIR):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.font_dir = Path(font_dir)
+        self.translations_dir = str(translations_dir)
+        self.url_fetcher = make_url_fetcher([self.font_dir, STATIC])
+        self.font_config = FontConfiguration()
+        css = _font_faces(self.font_dir) + "\n" + paper_css(STYLESHEET.read_text(encoding="utf-8"))
+        self.stylesheet = CSS(string=css, base_url=STATIC.as_uri() + "/", url_fetcher=self.url_fetcher,
+                              font_config=self.font_config)
+        self.page_css = {size: CSS(string=f"@page {{ {PAGE_CSS[size]} }}") for size in SIZES}
+        self.envs = {lang: jinja_env(lang, self.translations_dir) for lang in LANGUAGES}
+        self.template_name = "receipt/document.html"
+        # Part of every cache key: a new template, stylesheet or translation is a new version.
+        sources = (sorted(TEMPLATES.rglob("*.html")) + [STYLESHEET]
+                   + sorted(Path(self.translations_dir).glob("*/LC_MESSAGES/*.mo")))
+        self.version = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
+        self.renders = 0  # PDFs rendered by this process (tests count them)
+        # Pango and FontConfiguration are shared: one render at a time.
+        self._lock = threading.Lock()
+
+    # The same HTML for the PDF and for the bare-WeasyPrint yardstick (bench/).
+    def html(self, data: ReceiptData, size: str) -> str:
+        size = check_size(size)
+        template = self.envs[data.language].get_template(self.template_name)
+        qr = Markup(qr_svg(data.tracking_url))
+        return template.render(receipt=data, size=size, receipt_qr=qr)
+
+    def pdf(self, data: ReceiptData, size: str) -> bytes:
+        from weasyprint import HTML
+
+        size = check_size(size)
+        html = self.html(data, size)
+        with self._lock:
+            document = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=self.url_fetcher).render(
+                stylesheets=[self.stylesheet, self.page_css[size]], font_config=self.font_config,
+            )
+            if size in THERMAL:
+                fit_to_content(document)
+            elif len(document.pages) > 1:
+                # Sheets are sized to hold a receipt on one page; extreme
+                # content flows on rather than being cut.
+                log.warning("the %s receipt of %s runs onto %d pages", size, data.number, len(document.pages))
+            self.renders += 1
+            return document.write_pdf()
+
+
+def content_height(page) -> float:
+    """The bottom edge, in CSS px, of everything laid out on a page.
+
+    The root box's margin box ends where its content ends (its height is
+    auto); `position_y` is its top on the page.
+    """
+    root = page._page_box.children[0]
+    return root.position_y + root.margin_height()
+
+
+def fit_to_content(document) -> None:
+    """Cut a roll page laid out on a very tall page just below its content.
+
+    The page is drawn from its top-left corner, so shortening `Page.height`
+    after layout moves nothing: the PDF page ends under the last line, no
+    blank paper after it and nothing cut off. One layout instead of two.
+    """
+    if len(document.pages) != 1:
+        raise RuntimeError(f"a roll receipt must be one page, not {len(document.pages)}")
+    page = document.pages[0]
+    page.height = min(page.height, float(int(content_height(page)) + 1))
+
+
+_default: Renderer | None = None
+_default_lock = threading.Lock()
+_settings: dict = {}
+
+
+def configure(*, font_dir: Path | None = None, translations_dir: Path | None = None) -> None:
+    """Point the process-wide renderer at other fonts or catalogues (before first use)."""
+    global _default
+    with _default_lock:
+        if font_dir is not None:
+            _settings["font_dir"] = Path(font_dir)
+        if translations_dir is not None:
+            _settings["translations_dir"] = Path(translations_dir)
+        _default = None
+
+
+def renderer() -> Renderer:
+    """The process's renderer, set up on first use."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Renderer(**_settings)
+    return _default
+
+
+def render_html(data: ReceiptData, size: str) -> str:
+    return renderer().html(data, size)
+
+
+def render_pdf(data: ReceiptData, size: str) -> bytes:
+    """Render now (no cache); see ReceiptCache for reprints."""
+    return renderer().pdf(data, size)
+
+
+# --- cache ---------------------------------------------------------------------
+
+@dataclass
+class ReceiptCache:
+    """PDFs by content: a reprint with the same content is not rendered again.
+
+    Keyed by the receipt's data, the size and the renderer's version (template
+    and stylesheet), so a new CRM number, a language or a new template makes
+    a new PDF. Kept in memory (LRU) and, when `directory` is set, on disk as
+    `<number>-<size>-<key>.pdf` (older versions of the same receipt removed),
+    so a restarted process reprints without rendering either.
+    """
+
+    directory: Path | None = None
+    max_items: int = 64
+    renderer: Renderer | None = None
+    _memory: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self):
+        if self.directory is not None:
+            self.directory = Path(self.directory)
+
+    def _renderer(self) -> Renderer:
+        return self.renderer or renderer()
+
+    def key(self, data: ReceiptData, size: str) -> str:
+        size = check_size(size)
+        return hashlib.sha256(f"{data.digest()}:{size}:{self._renderer().version}".encode()).hexdigest()[:24]
+
+    def _path(self, data: ReceiptData, size: str, key: str) -> Path:
+        return self.directory / f"{data.number}-{size}-{key}.pdf"
+
+    def pdf(self, data: ReceiptData, size: str) -> bytes:
+        size = check_size(size)
+        key = self.key(data, size)
+        slot = (data.number, key)
+        with self._lock:
+            if slot in self._memory:
+                self._memory.move_to_end(slot)
+                return self._memory[slot]
+        pdf = None
+        if self.directory is not None:
+            path = self._path(data, size, key)
+            try:
+                pdf = path.read_bytes()
+            except FileNotFoundError:
+                pdf = None
+        if pdf is None:
+            pdf = self._renderer().pdf(data, size)
+            if self.directory is not None:
+                self._store(data, size, key, pdf)
+        with self._lock:
+            self._memory[slot] = pdf
+            self._memory.move_to_end(slot)
+            while len(self._memory) > self.max_items:
+                self._memory.popitem(last=False)
+        return pdf
+
+    def _store(self, data: ReceiptData, size: str, key: str, pdf: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self._path(data, size, key)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".pdf")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pdf)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in self.directory.glob(f"{data.number}-{size}-*.pdf"):
+            if old != path:
+                old.unlink(missing_ok=True)
+
+    def forget(self, number: str) -> None:
+        """Drop every cached receipt of a complaint (its data is being deleted)."""
+        with self._lock:
+            for slot in [s for s in self._memory if s[0] == number]:
+                del self._memory[slot]
+        if self.directory is not None:
+            for old in self.directory.glob(f"{number}-*.pdf"):
+                old.unlink(missing_ok=True)

@@ -1,0 +1,221 @@
+"""Receipt PDFs: what they say, where they draw, how long the roll is, the QR code.
+
+Every variant (58 and 80 mm rolls, A6, A4; Indonesian, English, anonymous,
+very long name and address) is rendered to PNG under test-artifacts/receipts/
+for people to look at.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from printing import receipts
+from printing.receipts import PAPER_MM, PRINTABLE_MM, ReceiptCache, SizeError, render_html, render_pdf
+from tests.conftest import ARTIFACTS, ROOT
+from tests.printing import paper
+from tests.printing.samples import ANONYMOUS, ENGLISH, INDONESIAN, LONG, LONG_NAME, VARIANTS
+
+DPI = 300
+OUT = ARTIFACTS / "receipts"
+SHEETS = {"a6": (105, 148), "a4": (210, 297)}
+
+
+def number_pattern(number: str) -> re.Pattern:
+    return re.compile(r"\s*".join(re.escape(group) for group in number.split("-")))
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("size", receipts.SIZES)
+def test_receipt_variant(size, variant):
+    data = VARIANTS[variant]
+    pdf = render_pdf(data, size)
+    OUT.mkdir(parents=True, exist_ok=True)
+    image = paper.png(pdf, OUT / f"receipt-{size}-{variant}.png", dpi=DPI)
+
+    # One page of the right paper (an A6 sheet lets extreme content flow onto a second).
+    sizes = paper.page_sizes_mm(pdf)
+    assert len(sizes) == 1 or (size == "a6" and variant == "long" and len(sizes) == 2), sizes
+    width, height = sizes[0]
+    assert width == pytest.approx(PAPER_MM[size], abs=0.1)
+    if size in SHEETS:
+        assert height == pytest.approx(SHEETS[size][1], abs=0.1)
+
+    # What it says.
+    text = paper.text(pdf)
+    flat = " ".join(text.split())
+    assert number_pattern(data.number).search(text), text
+    for expected in (data.office_title, data.category, "112"):
+        assert expected in flat, (expected, flat)
+    assert "Kelurahan" in flat and "WIB" in flat
+    squashed = re.sub(r"\s+", "", text).lower()  # headings are spaced capitals
+    assert ("apayangterjadiselanjutnya" in squashed) == (data.language == "id")
+    assert ("whathappensnext" in squashed) == (data.language == "en")
+    if data.crm_number:
+        assert data.crm_number in flat
+    if data.reporter_name is None:
+        assert "Siti" not in flat and "Anonim" in flat
+    elif variant == "long":
+        assert "Raden Ajeng" in flat and "Hadiningrat" in flat.replace(" ", "")
+    else:
+        assert data.reporter_name in flat
+
+    # Nothing outside the printable width: no word box, no ink.
+    left = (PAPER_MM[size] - PRINTABLE_MM[size]) / 2
+    right = left + PRINTABLE_MM[size]
+    for page_words in paper.words(pdf):
+        for word in page_words:
+            assert left - 0.3 <= word.x0 and word.x1 <= right + 0.3, (word, left, right)
+    ink_left, ink_top, ink_right, ink_bottom = paper.ink_box_mm(image, DPI)
+    assert ink_left >= left - 0.3 and ink_right <= right + 0.3, (ink_left, ink_right, left, right)
+
+    # The QR code, read back from the printed image, is the tracking URL.
+    assert paper.qr_codes(image) == [data.tracking_url]
+
+    if size in receipts.THERMAL:
+        # The roll ends just below the last line: no blank paper after it.
+        tail = height - ink_bottom
+        assert 2.5 <= tail <= 6.5, tail
+        assert 1.5 <= ink_top <= 5, ink_top
+
+
+@pytest.mark.parametrize("size", receipts.THERMAL)
+def test_roll_length_follows_the_content(size):
+    short = replace(INDONESIAN, location="", crm_number=None, reporter_name=None, identity_label="Anonim")
+    heights = {}
+    for name, data in (("short", short), ("long", LONG)):
+        pdf = render_pdf(data, size)
+        (width, heights[name]), = paper.page_sizes_mm(pdf)
+        last_line = max(w.y1 for w in paper.words(pdf)[0])
+        assert heights[name] - last_line <= 7, (name, heights[name], last_line)
+    assert heights["long"] > heights["short"] + 10
+
+
+def test_narrow_roll_wraps_long_names_inside_the_print_head():
+    pdf = render_pdf(LONG, "58")
+    words = paper.words(pdf)[0]
+    assert max(w.x1 for w in words) <= 53.3 and min(w.x0 for w in words) >= 4.7
+    # The unbroken family name is split over lines rather than cut off.
+    joined = "".join(w.text for w in words)
+    assert LONG_NAME.replace(" ", "") in joined
+
+
+def test_html_is_one_template_with_the_size_as_a_class():
+    page = render_html(INDONESIAN, "58")
+    assert 'class="paper paper--58"' in page and 'class="rcpt rcpt--58"' in page
+    assert "<svg" in page and "Plus Jakarta Sans" not in page  # fonts come with the stylesheet
+    assert render_html(INDONESIAN, "a4").count('data-receipt="0101-26-00042-8"') == 1
+    with pytest.raises(SizeError):
+        render_html(INDONESIAN, "a5")
+
+
+def test_personal_data_that_is_not_on_the_receipt_data_cannot_reach_it():
+    """The data carries no NIK, phone, e-mail or description fields at all."""
+    fields = set(receipts.ReceiptData.__dataclass_fields__)
+    assert not fields & {"nik", "reporter_nik", "phone", "reporter_phone", "email", "reporter_email", "description"}
+
+
+def test_fonts_are_the_vendored_plus_jakarta_sans():
+    pdf = render_pdf(INDONESIAN, "80")
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "Plus-Jakarta-Sans" in fonts, fonts
+    assert "DejaVu" not in fonts
+
+
+# --- WeasyPrint set-up --------------------------------------------------------
+
+def test_weasyprint_is_set_up_once_per_process():
+    first = receipts.renderer()
+    render_pdf(INDONESIAN, "80")
+    assert receipts.renderer() is first
+    assert first.font_config is receipts.renderer().font_config
+    assert first.stylesheet is receipts.renderer().stylesheet
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9/x.png",
+    "https://example.com/font.woff",
+    "ftp://example.com/x",
+    "file:///etc/passwd",
+    (ROOT / "pyproject.toml").as_uri(),
+    (receipts.FONT_DIR / ".." / ".." / ".." / ".." / "pyproject.toml").as_uri(),
+])
+def test_url_fetcher_refuses_outside_urls_and_files(url):
+    with pytest.raises(receipts.RefusedURL):
+        receipts.renderer().url_fetcher.fetch(url)
+
+
+def test_url_fetcher_loads_the_fonts_and_data_urls():
+    fetcher = receipts.renderer().url_fetcher
+    font = next(receipts.FONT_DIR.glob("*-400-normal.woff"))
+    assert fetcher.fetch(font.as_uri()).read()[:4] == b"wOFF"
+    assert fetcher.fetch("data:text/plain,ok").read() == b"ok"
+
+
+def test_a_document_pointing_outside_loads_nothing(monkeypatch):
+    """Even HTML that names outside resources makes no request: the fetcher refuses."""
+    from weasyprint import HTML
+
+    asked = []
+    fetcher = receipts.renderer().url_fetcher
+    original = type(fetcher).fetch
+
+    def spy(self, url, headers=None):
+        asked.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(type(fetcher), "fetch", spy)
+    html = '<img src="http://127.0.0.1:9/a.png"><link rel="stylesheet" href="https://example.com/x.css">'
+    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=receipts.renderer().font_config)
+    assert pdf.startswith(b"%PDF") and len(asked) == 2
+
+
+# --- cache ------------------------------------------------------------------------
+
+def test_a_reprint_is_not_rendered_again_unless_the_content_changed(tmp_path):
+    renderer = receipts.renderer()
+    cache = ReceiptCache(tmp_path, renderer=renderer)
+    before = renderer.renders
+    first = cache.pdf(INDONESIAN, "80")
+    assert renderer.renders == before + 1
+    assert cache.pdf(INDONESIAN, "80") == first
+    assert renderer.renders == before + 1
+
+    # A restarted process reprints from the file cache.
+    again = ReceiptCache(tmp_path, renderer=renderer)
+    assert again.pdf(INDONESIAN, "80") == first
+    assert renderer.renders == before + 1
+    assert len(list(tmp_path.glob("0101-26-00042-8-80-*.pdf"))) == 1
+
+    # The CRM number arrives: new content, rendered once more; the old file goes.
+    with_crm = replace(INDONESIAN, crm_number="JK2611280001")
+    pdf = again.pdf(with_crm, "80")
+    assert renderer.renders == before + 2 and pdf != first
+    assert "JK2611280001" in paper.text(pdf)
+    assert len(list(tmp_path.glob("0101-26-00042-8-80-*.pdf"))) == 1
+    # Another size is another PDF; forget() removes them all.
+    again.pdf(with_crm, "58")
+    assert renderer.renders == before + 3
+    again.forget("0101-26-00042-8")
+    assert not list(tmp_path.glob("0101-26-00042-8-*.pdf"))
+
+
+def test_cache_key_covers_content_size_and_template_version():
+    cache = ReceiptCache(None, renderer=receipts.renderer())
+    keys = {cache.key(INDONESIAN, "80"), cache.key(INDONESIAN, "58"), cache.key(ENGLISH, "80"),
+            cache.key(ANONYMOUS, "80"), cache.key(replace(INDONESIAN, crm_number="JK1"), "80")}
+    assert len(keys) == 5
+    assert cache.key(INDONESIAN, "80") == cache.key(replace(INDONESIAN), "80")
+
+
+# --- the library's boundary --------------------------------------------------------
+
+def test_printing_imports_neither_the_web_layer_nor_the_models():
+    code = ("import sys, printing.receipts, printing.escpos, printing.qr; "
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('kiosk', 'backend', 'flask')); "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
