@@ -31,9 +31,6 @@ import argparse
 import hashlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,19 +44,10 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-HOST = "127.0.0.1"
+
+from bench._support import HOST, BackgroundServer, SetupError, free_port  # noqa: E402
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET_RATIO = 0.5
-
-
-class SetupError(RuntimeError):
-    pass
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def parse_args(argv=None):
@@ -146,51 +134,19 @@ def load_backlog(n: int) -> None:
 
 # --- the stand-in -------------------------------------------------------------
 
-class StandIn:
+class StandIn(BackgroundServer):
     def __init__(self, tmp: Path):
+        super().__init__("the stand-in", tmp / "standin.log")
         self.port = free_port()
         self.root = f"http://{HOST}:{self.port}"
         self.base_url = self.root + "/open311/v2"
-        self.log_path = tmp / "standin.log"
         self.database = tmp / "crm-standin.sqlite3"
-        self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDIN_", "FLASK_", "KIOS_"))}
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backend.crm.standin", "--host", HOST, "--port", str(self.port),
-             "--database", str(self.database), "--quiet"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SetupError(f"the stand-in exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                if httpx.get(self.base_url + "/discovery.json", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise SetupError(f"the stand-in did not answer within {timeout:.0f}s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-
-    def log_tail(self, n: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
+        cmd = [sys.executable, "-m", "backend.crm.standin", "--host", HOST, "--port", str(self.port),
+               "--database", str(self.database), "--quiet"]
+        self.launch(cmd, env, self.base_url + "/discovery.json", timeout)
 
     def admin(self, method: str, path: str, **kw):
         r = httpx.request(method, self.root + "/admin/api/" + path, timeout=120, **kw)

@@ -31,7 +31,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -47,7 +46,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
-HOST = "127.0.0.1"
+sys.path.insert(0, str(ROOT))
+
+from bench._support import HOST, BackgroundServer, SetupError, free_port  # noqa: E402
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 KIOSK = "/k/tebet-timur"
 
@@ -61,17 +62,7 @@ _NUMBER = 'class="number__group"'
 STOP = threading.Event()  # set on Ctrl-C / SIGTERM: every loop checks it
 
 
-class SetupError(RuntimeError):
-    pass
-
-
 # --- servers and databases ------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
 
 def run(cmd: list[str], env: dict, timeout: float = 120) -> None:
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -79,54 +70,19 @@ def run(cmd: list[str], env: dict, timeout: float = 120) -> None:
         raise SetupError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
 
 
-class Server:
-    """gunicorn in its own process group; stop() always ends it (and only it)."""
+class Server(BackgroundServer):
+    """An app under gunicorn with the benchmark's worker settings."""
 
     def __init__(self, name: str, app_spec: str, env: dict, args, logdir: Path):
-        self.name, self.app_spec, self.env, self.args = name, app_spec, env, args
+        super().__init__(f"gunicorn ({name})", logdir / f"gunicorn-{name}.log")
+        self.app_spec, self.env, self.args = app_spec, env, args
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
-        self.log_path = logdir / f"gunicorn-{name}.log"
-        self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> None:
         cmd = [str(BIN / "gunicorn"), "--workers", str(self.args.workers), "--threads", str(self.args.threads),
                "--bind", f"{HOST}:{self.port}", "--graceful-timeout", "5", self.app_spec]
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not STOP.is_set():
-            if self.proc.poll() is not None:
-                raise SetupError(f"gunicorn ({self.name}) exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise SetupError(f"gunicorn ({self.name}) not healthy after {timeout:.0f}s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()  # the master: it stops its workers
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the group we created for it
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=5)
-
-    def log_tail(self, n: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
+        self.launch(cmd, self.env, self.url + "/healthz", timeout, stop=STOP)
 
 
 class Databases:
