@@ -523,3 +523,38 @@ class HolidayOverride(db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
 
     office: Mapped[Office | None] = relationship()
+
+
+# --- the official complaint channels (channels page, posters, kiosk attract screen) ---
+
+CHANNEL_KINDS = ("app", "web", "social", "email", "sms", "whatsapp", "phone", "office", "this_app")
+
+
+class OfficialChannel(db.Model):
+    """One of the province's official complaint channels, or this app's own
+    phone flow; edited by admins, read by /kanal, the posters and the kiosk's
+    attract screen (backend/channels.py). Named apart from
+    `backend.statuses.Channel`, the channel a complaint came in by."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # stable key of the seed data
+    kind: Mapped[str] = mapped_column(String(12))
+    name_id: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    # "When to use it": one line.
+    description_id: Mapped[str] = mapped_column(String(200), default="")
+    description_en: Mapped[str] = mapped_column(String(200), default="")
+    # https:, tel:, sms:, mailto:; "/lapor/" (this app, under PUBLIC_BASE_URL);
+    # an office link may hold {office}, replaced by the office's name and address.
+    link: Mapped[str] = mapped_column(String(500))
+    # How the link is written for people ("@DKIJakarta", "0811-1272-206"); empty: from the link.
+    display: Mapped[str] = mapped_column(String(80), default="")
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in CHANNEL_KINDS) + ")", name="kind"),
+    )

@@ -1,7 +1,9 @@
-"""Loading reference data (offices, agencies, categories) and demo kiosks.
+"""Loading reference data (offices, agencies, categories, channels) and demo kiosks.
 
 Idempotent: rows are matched by their codes and updated in place, so running
-`flask seed` again after editing the CSV files applies the edits.
+`flask seed` again after editing the CSV files applies the edits. Channels are
+the exception: admins edit them in the console, so the seed only adds the
+channels that are missing and never overwrites an edit.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import Agency, Category, CategoryGroup, Kiosk, Office
+from backend.models import Agency, Category, CategoryGroup, Kiosk, Office, OfficialChannel
 from backend.offices import read_offices
 
 DATA = Path(__file__).parent / "data"
@@ -100,11 +102,35 @@ def load_categories() -> int:
     return len(rows)
 
 
+def load_channels() -> int:
+    """Add the official channels of channels.csv that are not there yet (by code).
+
+    Rows already present are left as the admins edited them (console,
+    /petugas/kanal); a channel they deleted from use stays inactive.
+    """
+    from backend.channels import check_link
+
+    known = set(db.session.scalars(select(OfficialChannel.code)))
+    rows = _read_csv("channels.csv")
+    for r in rows:
+        if r["code"] in known:
+            continue
+        db.session.add(OfficialChannel(
+            code=r["code"], kind=r["kind"], name_id=r["name_id"], name_en=r["name_en"],
+            description_id=r["description_id"], description_en=r["description_en"],
+            link=check_link(r["kind"], r["link"]), display=r["display"], sort=int(r["sort"] or 0),
+            active=r["active"].strip() == "1",
+        ))
+    db.session.flush()
+    return len(rows)
+
+
 def load_reference_data() -> dict[str, int]:
     counts = {
         "offices": load_offices(),
         "agencies": load_agencies(),
         "categories": load_categories(),
+        "channels": load_channels(),
     }
     db.session.commit()
     return counts

@@ -256,7 +256,6 @@ def test_queue_filters_and_search_by_crm_number(app):
 
 def _intake_form(client, **overrides):
     page = client.get("/petugas/aduan/baru").get_data(as_text=True)
-    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"|id="idempotency_key" name="idempotency_key" type="hidden" value="([^"]+)"', page)
     key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page).group(1)
     data = {
         "csrf_token": csrf_token(page), "idempotency_key": key, "channel": "telephone", "office": "0101",
