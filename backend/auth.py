@@ -369,6 +369,12 @@ PERMISSIONS = {
     "kiosks": lambda u: u.role in (PIMPINAN, ADMIN),
     "roster_edit": lambda u: u.role == ADMIN or is_mayors_office_head(u),
     "export": lambda u: u.role in (PIMPINAN, MONITOR, ADMIN),
+    # Monitoring dashboard, its exports without personal data and the monthly
+    # report (kiosk/console/monitoring.py); limited to office_scope like everything.
+    "monitoring": lambda u: u.role in (PIMPINAN, MONITOR, ADMIN),
+    # Exports with the reporters' contact details (audited): admin, and a
+    # pimpinan for their own offices. Never monitor (masked by design) or petugas.
+    "export_personal": lambda u: u.role in (PIMPINAN, ADMIN),
     "admin": lambda u: u.role == ADMIN,
 }
 

@@ -86,6 +86,12 @@ class Config:
         self.KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
         # How long the "are you still there?" warning shows before the reset.
         self.KIOSK_IDLE_WARNING_SECONDS = _env_int("KIOSK_IDLE_WARNING_SECONDS", 20)
+        # The start screen, untouched this long, turns into the attract screen
+        # (kiosk/static/js/attract.js): slides of this many seconds each; it
+        # reloads itself this often so that hours, duty and tokens stay fresh.
+        self.KIOSK_ATTRACT_SECONDS = _env_int("KIOSK_ATTRACT_SECONDS", 60)
+        self.KIOSK_ATTRACT_SLIDE_SECONDS = _env_int("KIOSK_ATTRACT_SLIDE_SECONDS", 8)
+        self.KIOSK_ATTRACT_REFRESH_SECONDS = _env_int("KIOSK_ATTRACT_REFRESH_SECONDS", 15 * 60)
         # A draft nobody touched for this long is deleted by the server too.
         self.DRAFT_MAX_AGE_SECONDS = _env_int("DRAFT_MAX_AGE_SECONDS", 2 * 3600)
 

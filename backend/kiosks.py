@@ -119,6 +119,10 @@ def device_matches(kiosk: Kiosk, token: str | None) -> bool:
 def record_heartbeat(kiosk: Kiosk, printer: str | None, now: datetime | None = None) -> None:
     kiosk.last_heartbeat_at = now or utcnow()
     kiosk.printer_status = (printer or "unknown").strip()[:120] or "unknown"
+    # Counted per hour for the monitoring dashboard's uptime (backend/monitoring).
+    from backend.monitoring.queries import count_heartbeat
+
+    count_heartbeat(kiosk.id, kiosk.last_heartbeat_at)
 
 
 def heartbeat_late(kiosk: Kiosk, now: datetime | None = None) -> bool:

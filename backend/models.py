@@ -271,6 +271,10 @@ class Complaint(db.Model):
         Index("ix_complaints_office_submitted", "office_id", "submitted_at"),
         Index("ix_complaints_submitted_at", "submitted_at"),
         Index("ix_complaints_status", "status"),
+        # The monitoring dashboard (backend/monitoring): a date range, then
+        # grouped by these columns; covering, so SQLite reads the index only.
+        Index("ix_complaints_monitoring", "submitted_at", "office_id", "channel", "category_id",
+              "in_office_hours"),
     )
 
     @property
@@ -558,3 +562,17 @@ class OfficialChannel(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in CHANNEL_KINDS) + ")", name="kind"),
     )
+
+
+# --- monitoring ----------------------------------------------------------------
+
+class KioskUptime(db.Model):
+    """Heartbeats of a kiosk counted per hour (UTC): its uptime over any range
+    is beats x heartbeat interval / the seconds of the range. One row per kiosk
+    and hour, not one per beat (76 kiosks x 1,440 beats a day would pile up)."""
+
+    __tablename__ = "kiosk_uptime"
+
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    beats: Mapped[int] = mapped_column(Integer, default=0)

@@ -31,6 +31,10 @@ def register(app: Flask) -> None:
     devices.register(app)  # /k/<code>/pasang, /detak, /bantuan: pairing, heartbeat, assisted mode
     console.register(app)  # /petugas: the officer console
 
+    from kiosk import channels
+
+    channels.register(app)  # /kanal: the official complaint channels; posters; the kiosk attract screen
+
     helpers.register(app)
     security.register(app)
     errors.register(app)

@@ -86,6 +86,7 @@ class PosterData:
     dated_hours_label: str = ""  # "Ramadan: 8 Februari – 9 Maret 2027", when such hours apply
     dated_hours: tuple[tuple[str, str], ...] = ()
     city: str = "Kota Administrasi Jakarta Selatan"
+    crm_home: str = "crm.jakarta.go.id"  # where any report is tracked ("Lacak Laporan")
     emergency_number: str = "112"
 
     def __post_init__(self):

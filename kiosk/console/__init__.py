@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def register(app) -> None:
-    from kiosk.console import admin, kiosks, roster, views  # noqa: F401  (routes on views.bp)
+    from kiosk.console import admin, channels, kiosks, monitoring, roster, views  # noqa: F401  (routes on views.bp)
     from kiosk.console.views import bp
 
     app.register_blueprint(bp, url_prefix="/petugas")

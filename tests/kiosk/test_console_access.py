@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend import intake
 from backend.extensions import db
-from backend.models import Agency, Category, DutySection, HolidayOverride, Kiosk, OfficeHours
+from backend.models import Agency, Category, DutySection, HolidayOverride, Kiosk, OfficeHours, OfficialChannel
 from tests.officers import make_user, sign_in
 
 PREFIXES = ("/petugas",)  # the console and its admin pages (/petugas/admin)
@@ -40,6 +40,8 @@ EXPECTED = {
     "roster_edit": {"pimpinan_0000", "admin"},
     "export": {"pimpinan_0100", "pimpinan_0600", "pimpinan_0000", "monitor", "admin"},
     "admin": {"admin"},
+    "monitoring": {"pimpinan_0100", "pimpinan_0600", "pimpinan_0000", "monitor", "admin"},
+    "export_personal": {"pimpinan_0100", "pimpinan_0600", "pimpinan_0000", "admin"},
 }
 # Route parameters that name an object of office 0101 (Tebet Timur): only
 # users whose scope covers 0101 may reach it.
@@ -80,6 +82,7 @@ def world(app):
             "hours_id": hours.id,
             "holiday_id": holiday.id,
             "day": "2026-12-01",
+            "channel_id": db.session.scalars(select(OfficialChannel.id)).first(),
         }
     return users, values
 

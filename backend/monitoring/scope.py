@@ -1,0 +1,175 @@
+"""What a dashboard, export or report covers: a date range in WIB and an area."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.models import Office, OfficeKind, utcnow
+from backend.workdays import WIB
+
+PERIODS = {
+    "today": _l("Today"),
+    "week": _l("This week"),
+    "month": _l("This month"),
+    "custom": _l("Custom range"),
+}
+MAX_DAYS = 731  # a custom range of at most two years
+
+
+class ScopeError(ValueError):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class ScopeForbidden(ScopeError):
+    """An area outside the offices the user may see."""
+
+
+@dataclass(frozen=True)
+class OfficeNode:
+    id: int
+    code: str
+    kind: str
+    name: str
+    title: str
+    parent_id: int | None
+
+
+class OfficeTree:
+    """The 76 offices, read once per call: kota -> kecamatan -> kelurahan."""
+
+    def __init__(self, offices: list[OfficeNode]):
+        self.by_id = {o.id: o for o in offices}
+        self.by_code = {o.code: o for o in offices}
+        self.children: dict[int | None, list[OfficeNode]] = {}
+        for o in sorted(offices, key=lambda o: o.code):
+            self.children.setdefault(o.parent_id, []).append(o)
+
+    @classmethod
+    def load(cls) -> OfficeTree:
+        rows = db.session.execute(select(Office.id, Office.code, Office.kind, Office.name, Office.parent_id)).all()
+        nodes = []
+        for r in rows:
+            title = r.name if r.kind == OfficeKind.KOTA else f"{r.kind.capitalize()} {r.name}"
+            nodes.append(OfficeNode(r.id, r.code, r.kind, r.name, title, r.parent_id))
+        return cls(nodes)
+
+    def subtree(self, office_id: int) -> list[int]:
+        out, stack = [], [office_id]
+        while stack:
+            oid = stack.pop()
+            out.append(oid)
+            stack.extend(c.id for c in self.children.get(oid, ()))
+        return out
+
+    def roots(self) -> list[OfficeNode]:
+        return self.children.get(None, [])
+
+    def path(self, office_id: int) -> list[OfficeNode]:
+        """From the city down to `office_id` (for breadcrumbs)."""
+        out = []
+        node = self.by_id.get(office_id)
+        while node is not None:
+            out.append(node)
+            node = self.by_id.get(node.parent_id) if node.parent_id else None
+        return out[::-1]
+
+
+def period_dates(period: str, today: date, start: date | None = None, end: date | None = None) -> tuple[date, date]:
+    """First and last day (inclusive, WIB) of a named period."""
+    if period == "today":
+        return today, today
+    if period == "week":  # Monday to today
+        return today - timedelta(days=today.weekday()), today
+    if period == "month":
+        return today.replace(day=1), today
+    if period == "custom":
+        if start is None or end is None:
+            raise ScopeError(_l("Choose the first and the last day."))
+        if end < start:
+            raise ScopeError(_l("The last day comes before the first day."))
+        if (end - start).days + 1 > MAX_DAYS:
+            raise ScopeError(_l("A range covers at most %(n)d days.", n=MAX_DAYS))
+        return start, end
+    raise ScopeError(_l("Unknown period."))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A WIB date range (inclusive) and an area, within what a user may see.
+
+    `visible`: the office ids the user may see (backend.auth.office_scope),
+    None for every office. `area`: the office whose subtree is shown (None:
+    the whole of what is visible). `office_ids`: the intake offices counted,
+    None meaning every office (no filter at all).
+    """
+
+    start: date
+    end: date
+    period: str = "custom"
+    area: OfficeNode | None = None
+    office_ids: frozenset[int] | None = None
+    tree: OfficeTree | None = None
+    now: datetime | None = None
+
+    @property
+    def start_utc(self) -> datetime:
+        return datetime.combine(self.start, time(0), WIB)
+
+    @property
+    def end_utc(self) -> datetime:
+        """Exclusive: midnight WIB after the last day."""
+        return datetime.combine(self.end + timedelta(days=1), time(0), WIB)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    @property
+    def at(self) -> datetime:
+        return self.now or utcnow()
+
+    def counts(self, office_id: int) -> bool:
+        return self.office_ids is None or office_id in self.office_ids
+
+    def offices(self) -> list[OfficeNode]:
+        """Every office in scope, in code order."""
+        return [o for o in sorted(self.tree.by_id.values(), key=lambda o: o.code) if self.counts(o.id)]
+
+
+def make_scope(*, visible: frozenset[int] | None, period: str = "month", start: date | None = None,
+               end: date | None = None, area_code: str | None = None, now: datetime | None = None,
+               tree: OfficeTree | None = None) -> Scope:
+    """A scope for a user who may see `visible` (None: every office).
+
+    An area outside what the user may see raises ScopeError (the view answers 403).
+    Without an area, a user limited to some offices gets the top of their tree.
+    """
+    tree = tree or OfficeTree.load()
+    now = now or utcnow()
+    first, last = period_dates(period, now.astimezone(WIB).date(), start, end)
+    area = None
+    if area_code:
+        area = tree.by_code.get(area_code)
+        if area is None:
+            raise ScopeError(_l("There is no office with the code %(code)s.", code=area_code))
+    if area is not None and area.kind == OfficeKind.KOTA and visible is None:
+        area = None  # the whole city: no filter
+    if area is None:
+        if visible is None:
+            ids = None
+        else:
+            ids = frozenset(visible)
+            tops = [tree.by_id[i] for i in ids if tree.by_id[i].parent_id not in ids]
+            area = tops[0] if len(tops) == 1 else None
+    else:
+        sub = frozenset(tree.subtree(area.id))
+        if visible is not None and not sub <= visible:
+            raise ScopeForbidden(_l("You may not see this office."))
+        ids = sub
+    return Scope(start=first, end=last, period=period, area=area, office_ids=ids, tree=tree, now=now)
