@@ -40,8 +40,9 @@ db: venv  ## migrate the database and load offices, categories and demo kiosks
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
 
-vendor:  ## re-fetch vendored front-end files from the npm registry (see kiosk/static/vendor/manifest.json)
+vendor:  ## re-fetch vendored front-end files from the npm registry (kiosk/static/vendor/manifest.json; tests: tests/vendor/manifest.json)
 	$(PYTHON) scripts/vendor.py
+	$(PYTHON) scripts/vendor.py --manifest tests/vendor/manifest.json
 
 bench: venv
 	$(BIN)/python bench/submit.py
