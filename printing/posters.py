@@ -122,7 +122,7 @@ class PosterRenderer:
         from weasyprint import CSS
 
         self.base = base or receipts.renderer()
-        css = receipts._font_faces(self.base.font_dir) + "\n" + STYLESHEET.read_text(encoding="utf-8")
+        css = receipts.font_faces(self.base.font_dir) + "\n" + STYLESHEET.read_text(encoding="utf-8")
         self.stylesheet = CSS(string=css, base_url=receipts.STATIC.as_uri() + "/",
                               url_fetcher=self.base.url_fetcher, font_config=self.base.font_config)
         self.page_css = {size: CSS(string=f"@page {{ {PAGE_CSS[size]} }}") for size in SIZES}
@@ -141,7 +141,7 @@ class PosterRenderer:
 
         size = check_size(size)
         html = self.html(data, size)
-        with self.base._lock:  # shared with receipts: Pango and the FontConfiguration
+        with self.base.render_lock:  # shared with receipts: Pango and the FontConfiguration
             document = HTML(string=html, base_url=receipts.STATIC.as_uri() + "/",
                             url_fetcher=self.base.url_fetcher).render(
                 stylesheets=[self.stylesheet, self.page_css[size]], font_config=self.base.font_config)

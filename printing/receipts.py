@@ -141,8 +141,9 @@ def jinja_env(lang: str, directory: str | None = None) -> Environment:
 
 # --- WeasyPrint: set up once per process --------------------------------------
 
-def _font_faces(font_dir: Path) -> str:
-    """@font-face rules for WeasyPrint: WOFF (latin) and WOFF2 (latin-ext)."""
+def font_faces(font_dir: Path) -> str:
+    """@font-face rules for WeasyPrint: WOFF (latin) and WOFF2 (latin-ext).
+    Shared by every printed document so that paper matches the screen."""
     rules = []
     for weight in (400, 700, 800):
         for subset, ext, fmt, urange in (
@@ -209,7 +210,7 @@ class Renderer:
         self.translations_dir = str(translations_dir)
         self.url_fetcher = make_url_fetcher([self.font_dir, STATIC])
         self.font_config = FontConfiguration()
-        css = _font_faces(self.font_dir) + "\n" + paper_css(STYLESHEET.read_text(encoding="utf-8"))
+        css = font_faces(self.font_dir) + "\n" + paper_css(STYLESHEET.read_text(encoding="utf-8"))
         self.stylesheet = CSS(string=css, base_url=STATIC.as_uri() + "/", url_fetcher=self.url_fetcher,
                               font_config=self.font_config)
         self.page_css = {size: CSS(string=f"@page {{ {PAGE_CSS[size]} }}") for size in SIZES}
@@ -220,8 +221,9 @@ class Renderer:
                    + sorted(Path(self.translations_dir).glob("*/LC_MESSAGES/*.mo")))
         self.version = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
         self.renders = 0  # PDFs rendered by this process (tests count them)
-        # Pango and FontConfiguration are shared: one render at a time.
-        self._lock = threading.Lock()
+        # Pango and FontConfiguration are shared by every document this
+        # process renders (receipts, posters, reports): one render at a time.
+        self.render_lock = threading.Lock()
 
     # The same HTML for the PDF and for the bare-WeasyPrint yardstick (bench/).
     def html(self, data: ReceiptData, size: str) -> str:
@@ -235,7 +237,7 @@ class Renderer:
 
         size = check_size(size)
         html = self.html(data, size)
-        with self._lock:
+        with self.render_lock:
             document = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=self.url_fetcher).render(
                 stylesheets=[self.stylesheet, self.page_css[size]], font_config=self.font_config,
             )

@@ -57,7 +57,7 @@ class ReportRenderer:
         from weasyprint import CSS
 
         self.base = base or receipts.renderer()
-        css = receipts._font_faces(self.base.font_dir) + "\n" + REPORT_CSS.read_text(encoding="utf-8")
+        css = receipts.font_faces(self.base.font_dir) + "\n" + REPORT_CSS.read_text(encoding="utf-8")
         self.stylesheet = CSS(string=css, base_url=receipts.STATIC.as_uri() + "/", url_fetcher=self.base.url_fetcher,
                               font_config=self.base.font_config)
         self._lock = threading.Lock()
@@ -71,7 +71,7 @@ class ReportRenderer:
         from weasyprint import HTML
 
         html = self.html(data)
-        with self.base._lock:  # Pango and the font configuration are shared with receipts
+        with self.base.render_lock:  # Pango and the font configuration are shared with receipts
             document = HTML(string=html, base_url=receipts.STATIC.as_uri() + "/",
                             url_fetcher=self.base.url_fetcher).render(
                 stylesheets=[self.stylesheet], font_config=self.base.font_config)
