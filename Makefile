@@ -48,6 +48,7 @@ bench: venv
 	$(BIN)/python bench/submit.py
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/receipt.py
+	$(BIN)/python bench/dashboard.py --n $${BENCH_DASHBOARD_N:-1000000}
 
 clean:
 	rm -rf $(VENV) instance test-artifacts
