@@ -23,21 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 import threading
 import unicodedata
 import zipfile
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 
 from markupsafe import Markup
 
 from printing import receipts
+from printing.pdfcache import PdfCache
 from printing.qr import qr_svg
 
 STYLESHEET = receipts.STATIC / "poster.css"
@@ -174,67 +171,20 @@ def render_pdf(data: PosterData, size: str) -> bytes:
 # --- cache --------------------------------------------------------------------
 
 @dataclass
-class PosterCache:
-    """PDFs by content: keyed by the poster's data, the size and the renderer's
-    version, so a channel edit, new office hours or a new template renders
-    again and nothing else does. In memory (LRU) and, with `directory`, on
-    disk as `<filename>-<key>.pdf` (older versions of the same poster removed)."""
+class PosterCache(PdfCache):
+    """Posters by content: a channel edit, new office hours or a new template
+    renders again and nothing else does. On disk as `<filename>-<key>.pdf`."""
 
-    directory: Path | None = None
     max_items: int = 32
-    renderer: PosterRenderer | None = None
-    _memory: OrderedDict = field(default_factory=OrderedDict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def __post_init__(self):
-        if self.directory is not None:
-            self.directory = Path(self.directory)
+    def default_renderer(self) -> PosterRenderer:
+        return renderer()
 
-    def _renderer(self) -> PosterRenderer:
-        return self.renderer or renderer()
+    def check_size(self, size: str) -> str:
+        return check_size(size)
 
-    def key(self, data: PosterData, size: str) -> str:
-        size = check_size(size)
-        return hashlib.sha256(f"{data.digest()}:{size}:{self._renderer().version}".encode()).hexdigest()[:24]
-
-    def pdf(self, data: PosterData, size: str) -> bytes:
-        size = check_size(size)
-        key = self.key(data, size)
-        with self._lock:
-            if key in self._memory:
-                self._memory.move_to_end(key)
-                return self._memory[key]
-        stem = filename(data, size).removesuffix(".pdf")
-        pdf = None
-        if self.directory is not None:
-            try:
-                pdf = (self.directory / f"{stem}-{key}.pdf").read_bytes()
-            except FileNotFoundError:
-                pdf = None
-        if pdf is None:
-            pdf = self._renderer().pdf(data, size)
-            if self.directory is not None:
-                self._store(stem, key, pdf)
-        with self._lock:
-            self._memory[key] = pdf
-            while len(self._memory) > self.max_items:
-                self._memory.popitem(last=False)
-        return pdf
-
-    def _store(self, stem: str, key: str, pdf: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{stem}-{key}.pdf"
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".pdf")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pdf)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        for old in self.directory.glob(f"{stem}-*.pdf"):
-            if old != path and len(old.stem) == len(path.stem):
-                old.unlink(missing_ok=True)
+    def stem(self, data: PosterData, size: str) -> str:
+        return filename(data, size).removesuffix(".pdf")
 
 
 # --- many posters in one file ----------------------------------------------------

@@ -22,12 +22,9 @@ import hashlib
 import json
 import logging
 import mimetypes
-import os
 import re
-import tempfile
 import threading
-from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -36,6 +33,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from printing.pdfcache import PdfCache
 from printing.qr import qr_svg
 
 HERE = Path(__file__).resolve().parent
@@ -312,81 +310,24 @@ def render_pdf(data: ReceiptData, size: str) -> bytes:
 # --- cache ---------------------------------------------------------------------
 
 @dataclass
-class ReceiptCache:
-    """PDFs by content: a reprint with the same content is not rendered again.
+class ReceiptCache(PdfCache):
+    """Receipts by content: a reprint with the same content is not rendered
+    again; a new CRM number, another language or a new template is a new PDF.
+    On disk as `<number>-<size>-<key>.pdf`."""
 
-    Keyed by the receipt's data, the size and the renderer's version (template
-    and stylesheet), so a new CRM number, a language or a new template makes
-    a new PDF. Kept in memory (LRU) and, when `directory` is set, on disk as
-    `<number>-<size>-<key>.pdf` (older versions of the same receipt removed),
-    so a restarted process reprints without rendering either.
-    """
+    def default_renderer(self) -> Renderer:
+        return renderer()
 
-    directory: Path | None = None
-    max_items: int = 64
-    renderer: Renderer | None = None
-    _memory: OrderedDict = field(default_factory=OrderedDict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    def check_size(self, size: str) -> str:
+        return check_size(size)
 
-    def __post_init__(self):
-        if self.directory is not None:
-            self.directory = Path(self.directory)
-
-    def _renderer(self) -> Renderer:
-        return self.renderer or renderer()
-
-    def key(self, data: ReceiptData, size: str) -> str:
-        size = check_size(size)
-        return hashlib.sha256(f"{data.digest()}:{size}:{self._renderer().version}".encode()).hexdigest()[:24]
-
-    def _path(self, data: ReceiptData, size: str, key: str) -> Path:
-        return self.directory / f"{data.number}-{size}-{key}.pdf"
-
-    def pdf(self, data: ReceiptData, size: str) -> bytes:
-        size = check_size(size)
-        key = self.key(data, size)
-        slot = (data.number, key)
-        with self._lock:
-            if slot in self._memory:
-                self._memory.move_to_end(slot)
-                return self._memory[slot]
-        pdf = None
-        if self.directory is not None:
-            path = self._path(data, size, key)
-            try:
-                pdf = path.read_bytes()
-            except FileNotFoundError:
-                pdf = None
-        if pdf is None:
-            pdf = self._renderer().pdf(data, size)
-            if self.directory is not None:
-                self._store(data, size, key, pdf)
-        with self._lock:
-            self._memory[slot] = pdf
-            self._memory.move_to_end(slot)
-            while len(self._memory) > self.max_items:
-                self._memory.popitem(last=False)
-        return pdf
-
-    def _store(self, data: ReceiptData, size: str, key: str, pdf: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self._path(data, size, key)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".pdf")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pdf)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        for old in self.directory.glob(f"{data.number}-{size}-*.pdf"):
-            if old != path:
-                old.unlink(missing_ok=True)
+    def stem(self, data: ReceiptData, size: str) -> str:
+        return f"{data.number}-{size}"
 
     def forget(self, number: str) -> None:
         """Drop every cached receipt of a complaint (its data is being deleted)."""
         with self._lock:
-            for slot in [s for s in self._memory if s[0] == number]:
+            for slot in [s for s in self._memory if s[0].startswith(number + "-")]:
                 del self._memory[slot]
         if self.directory is not None:
             for old in self.directory.glob(f"{number}-*.pdf"):
