@@ -499,7 +499,7 @@ def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
           f"other work on the machine skews these figures)")
     print(f"{'':32} {'peak/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'at /s':>7} {'n peak':>7} {'n paced':>7} "
           f"{'failed':>6} {'client CPU':>10}")
-    for label, m in (("app  POST /kirim + GET receipt", app), ("base POST /insert (1 row)", base)):
+    for label, m in (("app  POST /kirim -> receipt page", app), ("base POST /insert (1 row)", base)):
         cpu = m.peak.cpu / m.peak.elapsed * 100 if m.peak.elapsed else 0
         print(f"{label:32} {m.peak.rate:8.1f} {m.paced.pct(50):7.1f} {m.paced.pct(95):7.1f} {m.paced_rate:7.1f} "
               f"{m.peak.done:7d} {m.paced.done:7d} {len(m.failures):6d} {cpu:9.0f}%")
