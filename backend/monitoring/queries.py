@@ -37,7 +37,7 @@ from backend import roster
 from backend.extensions import db
 from backend.models import Category, Complaint, Kiosk, KioskUptime, OutboxItem
 from backend.monitoring.scope import OfficeNode, Scope
-from backend.statuses import CHANNEL_LABELS, STATUSES, Channel, Status
+from backend.statuses import CHANNEL_LABELS, STATUSES, Channel
 from backend.workdays import WIB
 
 FOLLOW_UP_DAYS = 7

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from backend import auth
@@ -18,6 +18,11 @@ from backend.extensions import csrf
 
 SESSION_KEY = "officer"
 PUBLIC_ENDPOINTS = {"console.login"}
+
+def form_page(template: str, **context):
+    """A form screen: 422 when a POST came back with errors, 200 otherwise."""
+    return render_template(template, **context), 422 if request.method == "POST" else 200
+
 
 def requires(permission: str):
     """Declare the permission a console route needs (backend.auth.PERMISSIONS)."""

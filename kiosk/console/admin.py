@@ -14,7 +14,7 @@ from backend import auth, workdays
 from backend.extensions import db
 from backend.models import ROLES, Agency, AuditLog, Category, HolidayOverride, Office, OfficeHours, User
 from backend.numbering import NumberError, parse_number
-from kiosk.console.access import requires
+from kiosk.console.access import form_page, requires
 from kiosk.console.forms import AgencyForm, CategoryEditForm, DatedHoursForm, HolidayForm, OfficeForm, SetPasswordForm, \
     SetPinForm, UserForm, opts
 from kiosk.console.views import bp
@@ -70,16 +70,13 @@ def admin_user_new():
             db.session.commit()
             flash(_l("Account %(name)s created.", name=user.username), "success")
             return redirect(url_for(".admin_user", user_id=user.id), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/admin/user_form.html", form=form, user=None, section="admin"), status
+    return form_page("console/admin/user_form.html", form=form, user=None, section="admin")
 
 
 @bp.route("/admin/pengguna/<int:user_id>", methods=["GET", "POST"])
 @requires("admin")
 def admin_user(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     form = UserForm() if request.method == "POST" else UserForm(data={
         "username": user.username, "full_name": user.full_name, "role": user.role,
         "office": user.office.code if user.office else "", "phone": user.phone or "", "email": user.email or ""})
@@ -102,17 +99,14 @@ def admin_user(user_id):
             db.session.commit()
             flash(_l("Account %(name)s saved.", name=user.username), "success")
             return redirect(url_for(".admin_user", user_id=user.id), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/admin/user_form.html", form=form, user=user, password_form=SetPasswordForm(),
-                           pin_form=SetPinForm(), section="admin"), status
+    return form_page("console/admin/user_form.html", form=form, user=user, password_form=SetPasswordForm(),
+                           pin_form=SetPinForm(), section="admin")
 
 
 @bp.post("/admin/pengguna/<int:user_id>/status")
 @requires("admin")
 def admin_user_status(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
     if not active and user.id == g.officer.id:
         flash(_l("You cannot disable your own account."), "error")
@@ -128,9 +122,7 @@ def admin_user_status(user_id):
 @bp.post("/admin/pengguna/<int:user_id>/sandi")
 @requires("admin")
 def admin_user_password(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -150,9 +142,7 @@ def admin_user_password(user_id):
 @bp.post("/admin/pengguna/<int:user_id>/pin")
 @requires("admin")
 def admin_user_pin(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     form = SetPinForm()
     form.validate_on_submit()
     try:
@@ -225,10 +215,9 @@ def admin_office(office_code):
     default = _regular(None)
     week = workdays.parse_week(regular.week) if regular else (
         workdays.parse_week(default.week) if default else workdays.DEFAULT_WEEK)
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/admin/office.html", office=office, form=form, week=week,
+    return form_page("console/admin/office.html", office=office, form=form, week=week,
                            own_hours=regular is not None, weekdays=WEEKDAYS, errors=[],
-                           calendar=workdays.calendar_for(office.code), section="admin"), status
+                           calendar=workdays.calendar_for(office.code), section="admin")
 
 
 @bp.post("/admin/kantor/<office_code>/jam")
@@ -363,9 +352,7 @@ def admin_holiday():
 @bp.post("/admin/libur/<int:holiday_id>/hapus")
 @requires("admin")
 def admin_holiday_delete(holiday_id):
-    row = db.session.get(HolidayOverride, holiday_id)
-    if row is None:
-        abort(404)
+    row = db.get_or_404(HolidayOverride, holiday_id)
     auth.audit("holiday_delete", user=g.officer, detail=f"{row.day} {row.name}")
     db.session.delete(row)
     db.session.commit()
@@ -392,9 +379,7 @@ def _agency_choices() -> list:
 @bp.route("/admin/kategori/<int:category_id>", methods=["GET", "POST"])
 @requires("admin")
 def admin_category(category_id):
-    category = db.session.get(Category, category_id)
-    if category is None:
-        abort(404)
+    category = db.get_or_404(Category, category_id)
     form = CategoryEditForm() if request.method == "POST" else CategoryEditForm(data={
         "name_id": category.name_id, "name_en": category.name_en, "hint_id": category.hint_id,
         "hint_en": category.hint_en, "agency": str(category.agency_id), "sort": category.sort,
@@ -415,9 +400,8 @@ def admin_category(category_id):
             db.session.commit()
             flash(_l("Category %(name)s saved.", name=category.name_id), "success")
             return redirect(url_for(".admin_categories"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/admin/category_form.html", form=form, category=category,
-                           section="admin"), status
+    return form_page("console/admin/category_form.html", form=form, category=category,
+                           section="admin")
 
 
 @bp.route("/admin/instansi", methods=["GET", "POST"])
@@ -437,16 +421,13 @@ def admin_agencies():
     agencies = db.session.execute(
         select(Agency, func.count(Category.id)).outerjoin(Category, Category.agency_id == Agency.id)
         .group_by(Agency.id).order_by(Agency.name)).all()
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/admin/agencies.html", form=form, agencies=agencies, section="admin"), status
+    return form_page("console/admin/agencies.html", form=form, agencies=agencies, section="admin")
 
 
 @bp.route("/admin/instansi/<int:agency_id>", methods=["GET", "POST"])
 @requires("admin")
 def admin_agency(agency_id):
-    agency = db.session.get(Agency, agency_id)
-    if agency is None:
-        abort(404)
+    agency = db.get_or_404(Agency, agency_id)
     form = AgencyForm() if request.method == "POST" else AgencyForm(data={
         "code": agency.code, "name": agency.name, "kind": agency.kind})
     if form.validate_on_submit():
@@ -456,8 +437,7 @@ def admin_agency(agency_id):
         db.session.commit()
         flash(_l("%(name)s saved.", name=agency.name), "success")
         return redirect(url_for(".admin_agencies"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/admin/agency_form.html", form=form, agency=agency, section="admin"), status
+    return form_page("console/admin/agency_form.html", form=form, agency=agency, section="admin")
 
 
 # --- audit log ------------------------------------------------------------

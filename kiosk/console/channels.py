@@ -28,7 +28,7 @@ from backend.models import CHANNEL_KINDS, Office, OfficialChannel
 from backend.offices import KOTA_CODE
 from kiosk.channels import content, poster_cache
 from kiosk.console import access
-from kiosk.console.access import requires
+from kiosk.console.access import form_page, requires
 from kiosk.console.forms import PostForm, opts
 from kiosk.console.views import bp
 from printing import posters
@@ -164,16 +164,13 @@ def channel_new():
                 db.session.commit()
                 flash(_l("Channel %(name)s added.", name=channel.name_id), "success")
                 return redirect(url_for(".channels"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/channel_form.html", form=form, channel=None, section="channels"), status
+    return form_page("console/channel_form.html", form=form, channel=None, section="channels")
 
 
 @bp.route("/kanal/<int:channel_id>", methods=["GET", "POST"])
 @requires("admin")
 def channel_edit(channel_id):
-    channel = db.session.get(OfficialChannel, channel_id)
-    if channel is None:
-        abort(404)
+    channel = db.get_or_404(OfficialChannel, channel_id)
     form = ChannelForm() if request.method == "POST" else ChannelForm(data={
         "code": channel.code, "kind": channel.kind, "name_id": channel.name_id, "name_en": channel.name_en,
         "description_id": channel.description_id, "description_en": channel.description_en, "link": channel.link,
@@ -188,5 +185,4 @@ def channel_edit(channel_id):
             flash(_l("Channel %(name)s saved.", name=channel.name_id), "success")
             return redirect(url_for(".channels"), code=303)
         db.session.rollback()
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/channel_form.html", form=form, channel=channel, section="channels"), status
+    return form_page("console/channel_form.html", form=form, channel=channel, section="channels")

@@ -2,7 +2,7 @@
 register, edit, pair a device, see heartbeat and printer, disable."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,15 +11,13 @@ from backend import auth, kiosks
 from backend.extensions import db
 from backend.models import Kiosk, Office, utcnow
 from kiosk.console import access
-from kiosk.console.access import requires
+from kiosk.console.access import form_page, requires
 from kiosk.console.forms import KioskForm, opts
 from kiosk.console.views import _scope_offices, bp
 
 
 def _kiosk_or_404(kiosk_id: int) -> Kiosk:
-    kiosk = db.session.get(Kiosk, kiosk_id)
-    if kiosk is None:
-        abort(404)
+    kiosk = db.get_or_404(Kiosk, kiosk_id)
     access.require_office(kiosk.office_id)
     return kiosk
 
@@ -61,8 +59,7 @@ def kiosk_new():
             return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
     elif request.method == "GET" and g.officer.office is not None:
         form.office.data = g.officer.office.code
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/kiosk_form.html", form=form, kiosk=None, section="kiosks"), status
+    return form_page("console/kiosk_form.html", form=form, kiosk=None, section="kiosks")
 
 
 @bp.route("/kios/<int:kiosk_id>", methods=["GET", "POST"])
@@ -90,10 +87,9 @@ def kiosk_edit(kiosk_id):
             db.session.commit()
             flash(_l("Kiosk %(code)s saved.", code=kiosk.code), "success")
             return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/kiosk_form.html", form=form, kiosk=kiosk, pairing_code=None,
+    return form_page("console/kiosk_form.html", form=form, kiosk=kiosk, pairing_code=None,
                            late=kiosks.heartbeat_late(kiosk), printer_problem=kiosks.printer_problem(kiosk),
-                           paired=kiosks.is_paired(kiosk), section="kiosks"), status
+                           paired=kiosks.is_paired(kiosk), section="kiosks")
 
 
 @bp.post("/kios/<int:kiosk_id>/pasangkan")

@@ -13,7 +13,7 @@ import csv
 import io
 from datetime import date, timedelta
 
-from flask import abort, current_app, g, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request
 from flask_babel import force_locale, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

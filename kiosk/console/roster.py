@@ -13,7 +13,7 @@ from backend import auth, roster, workdays
 from backend.extensions import db
 from backend.models import DutyDay, DutyOfficer, DutySection, Office, User
 from backend.offices import KOTA_CODE
-from kiosk.console.access import requires
+from kiosk.console.access import form_page, requires
 from kiosk.console.forms import DutyDayForm, SectionForm, opts
 from kiosk.console.views import bp
 
@@ -98,10 +98,9 @@ def roster_day(day):
             db.session.commit()
             flash(_l("The roster for %(day)s was saved.", day=the_day.strftime("%d-%m-%Y")), "success")
             return redirect(url_for(".roster_month", bulan=the_day.strftime("%Y-%m")), code=303)
-    status = 422 if request.method == "POST" else 200
     calendar = workdays.calendar_for(KOTA_CODE)
-    return render_template("console/roster_day.html", form=form, day=the_day, holiday=calendar.holiday(the_day),
-                           hours=calendar.hours(the_day), section="roster"), status
+    return form_page("console/roster_day.html", form=form, day=the_day, holiday=calendar.holiday(the_day),
+                     hours=calendar.hours(the_day), section="roster")
 
 
 @bp.post("/piket/isi")
@@ -130,16 +129,13 @@ def roster_sections():
             flash(_l("Section %(name)s added.", name=name), "success")
             return redirect(url_for(".roster_sections"), code=303)
     sections = db.session.scalars(select(DutySection).order_by(DutySection.sort, DutySection.name)).all()
-    status = 422 if request.method == "POST" else 200
-    return render_template("console/sections.html", form=form, sections=sections, section="roster"), status
+    return form_page("console/sections.html", form=form, sections=sections, section="roster")
 
 
 @bp.post("/piket/bagian/<int:section_id>")
 @requires("roster_edit")
 def roster_section_update(section_id):
-    item = db.session.get(DutySection, section_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(DutySection, section_id)
     form = SectionForm()
     if form.validate_on_submit():
         item.name = form.name.data.strip()
