@@ -44,25 +44,27 @@ def _user(username: str) -> User:
     return user
 
 
+def _set_active(username: str, active: bool) -> None:
+    user = _user(username)
+    auth.set_active(user, active)
+    word = "enable" if active else "disable"
+    auth.audit(f"user_{word}", target=f"user:{user.username}", detail="cli")
+    db.session.commit()
+    click.echo(f"{word}d {user.username}")
+
+
 @users_cli.command("disable")
 @click.argument("username")
 def disable(username):
     """Disable an account; its sessions end at once."""
-    user = _user(username)
-    auth.set_active(user, False)
-    auth.audit("user_disable", target=f"user:{user.username}", detail="cli")
-    db.session.commit()
-    click.echo(f"disabled {user.username}")
+    _set_active(username, False)
 
 
 @users_cli.command("enable")
 @click.argument("username")
 def enable(username):
-    user = _user(username)
-    auth.set_active(user, True)
-    auth.audit("user_enable", target=f"user:{user.username}", detail="cli")
-    db.session.commit()
-    click.echo(f"enabled {user.username}")
+    """Enable a disabled account again."""
+    _set_active(username, True)
 
 
 @users_cli.command("set-pin")
