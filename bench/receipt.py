@@ -12,8 +12,8 @@ What it does (a measurement, not a test; see bench/README.md):
 2. Warm: the same receipt rendered N times through `printing.receipts.render_pdf`
    (template, QR code, layout, roll cut to its content, PDF) and, interleaved
    with those, the same HTML rendered N times by bare WeasyPrint with the
-   same FontConfiguration, the same parsed stylesheet and URL fetcher
-   (`HTML(string=...).write_pdf(...)`): the yardstick.
+   same FontConfiguration, the same parsed stylesheet of that paper and URL
+   fetcher (`HTML(string=...).write_pdf(...)`): the yardstick.
 3. Cached reprint: `ReceiptCache.pdf` for a receipt already rendered, from
    memory (the same process) and from the file cache (a restarted process).
 
@@ -99,7 +99,7 @@ def main() -> int:
     renderer = receipts.renderer()
     html = receipts.render_html(data, args.size)
     base_url = receipts.STATIC.as_uri() + "/"
-    sheets = [renderer.stylesheet, renderer.page_css[args.size]]
+    sheets = renderer.sheets(args.size)  # the parsed stylesheet of this paper, as printing/ passes it
 
     def bare() -> bytes:
         return HTML(string=html, base_url=base_url, url_fetcher=renderer.url_fetcher).write_pdf(

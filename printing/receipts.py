@@ -4,7 +4,7 @@ This module is handed plain data (`ReceiptData`); it knows nothing of the web
 layer or the database. The web layer builds the data (kiosk/receipts.py) in the
 citizen's language, then asks for
 
-    render_html(data, size)   a whole HTML document (inline SVG QR code)
+    render_html(data, size)   a whole HTML document (QR code as a PNG data URL)
     render_pdf(data, size)    its PDF, rendered now
     ReceiptCache(dir).pdf(data, size)   the same, cached by content
 
@@ -13,8 +13,9 @@ with `size` one of SIZES: "58" and "80" (thermal rolls, printable width 48 and
 
 WeasyPrint is set up once per process (`Renderer`): the fonts (the project's
 vendored Plus Jakarta Sans, the same files the screen uses), a
-`FontConfiguration`, the parsed stylesheet, and a URL fetcher that loads
-nothing but `data:` URLs and files under the font and stylesheet folders.
+`FontConfiguration`, the parsed stylesheet of each paper, and a URL fetcher
+that loads nothing but `data:` URLs and files under the font and stylesheet
+folders.
 """
 from __future__ import annotations
 
@@ -31,10 +32,9 @@ from urllib.parse import unquote, urlsplit
 
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from printing.pdfcache import PdfCache
-from printing.qr import qr_svg
+from printing.qr import qr_png_data_url
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -167,6 +167,104 @@ def paper_css(css: str) -> str:
     return re.sub(r"/\* browser-only: start.*?/\* browser-only: end \*/", "", css, flags=re.S)
 
 
+# Whitespace just before a block-level tag shows nowhere (white-space: normal
+# drops it at the end of a line), yet WeasyPrint builds boxes for it first.
+BLOCK_GAP = re.compile(
+    r">\s+(?=</?(?:html|head|meta|title|body|article|header|section|div|p|h2|dl|dt|dd|ol|li|figure|figcaption)[\s>])")
+
+PAPER_VAR = re.compile(r"--r-[\w-]+")
+PAPER_CLASS = re.compile(r"\.paper--([\w-]+)")
+
+
+def paper_stylesheet(css: str, size: str) -> str:
+    """The stylesheet as WeasyPrint reads it for one paper: its print part,
+    without browser-only rules, with the paper's custom properties (`--r-*`,
+    declared on `.paper` and `.paper--<size>`) written in place of `var()`,
+    and without the rules of other papers.
+
+    Why: WeasyPrint resolves and re-validates a `var()` declaration on every
+    element at every render; resolved once per size here, the cascade holds
+    plain values. The browser reads the file as it is.
+    """
+    import tinycss2
+    from tinycss2.serializer import serialize_identifier
+
+    def parse(text):
+        return tinycss2.parse_rule_list(text, skip_comments=True, skip_whitespace=True)
+
+    def parse_declarations(content):
+        return tinycss2.parse_declaration_list(content, skip_comments=True, skip_whitespace=True)
+
+    rules = []
+    for rule in tinycss2.parse_stylesheet(paper_css(css), skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "media":
+            media = tinycss2.serialize(rule.prelude).strip().lower()
+            if media == "print":
+                rules.extend(parse(rule.content))
+                continue
+            if media == "screen":
+                continue
+        rules.append(rule)
+
+    def selectors(rule):
+        parts, current = [], []
+        for token in rule.prelude:
+            if token.type == "literal" and token.value == ",":
+                parts.append(tinycss2.serialize(current).strip())
+                current = []
+            else:
+                current.append(token)
+        parts.append(tinycss2.serialize(current).strip())
+        return parts
+
+    # (selectors, declarations) of each style rule; other rules as text.
+    parsed = [
+        (selectors(rule), [d for d in parse_declarations(rule.content) if d.type == "declaration"])
+        if rule.type == "qualified-rule" else tinycss2.serialize([rule])
+        for rule in rules
+    ]
+
+    # The paper's custom properties, in source order (.paper--<size> after .paper).
+    values = {}
+    for names, decls in (item for item in parsed if not isinstance(item, str)):
+        papers = all(re.fullmatch(r"\.paper(--[\w-]+)?", name) for name in names)
+        for decl in decls:
+            if PAPER_VAR.fullmatch(decl.name):
+                if not papers:  # would depend on the element: not resolvable here
+                    raise ValueError(f"{decl.name} is declared outside .paper / .paper--<size>: {names}")
+                if set(names) <= {".paper", f".paper--{size}"}:
+                    values[decl.name] = tinycss2.serialize(decl.value).strip()
+
+    def resolve(tokens):
+        out = []
+        for token in tokens:
+            if token.type == "function":
+                args = [t for t in token.arguments if t.type not in ("whitespace", "comment")]
+                if token.lower_name == "var" and args and args[0].type == "ident" and args[0].value in values:
+                    out.append(values[args[0].value])
+                else:
+                    out.append(f"{serialize_identifier(token.name)}({resolve(token.arguments)})")
+            elif token.type == "() block":
+                out.append(f"({resolve(token.content)})")
+            else:
+                out.append(tinycss2.serialize([token]))
+        return "".join(out)
+
+    text = []
+    for item in parsed:
+        if isinstance(item, str):
+            text.append(item)
+            continue
+        names, decls = item
+        # The document's <html> has the classes paper and paper--<size> only.
+        kept = [name for name in names if all(m == size for m in PAPER_CLASS.findall(name))]
+        body = [f"{d.name}: {resolve(d.value).strip()}{' !important' if d.important else ''};"
+                for d in decls if not PAPER_VAR.fullmatch(d.name)]
+        if kept and body:
+            text.append(f"{', '.join(kept)} {{ {' '.join(body)} }}")
+    return "\n".join(text)
+
+
 class RefusedURL(ValueError):
     pass
 
@@ -208,14 +306,18 @@ class Renderer:
         self.translations_dir = str(translations_dir)
         self.url_fetcher = make_url_fetcher([self.font_dir, STATIC])
         self.font_config = FontConfiguration()
-        css = font_faces(self.font_dir) + "\n" + paper_css(STYLESHEET.read_text(encoding="utf-8"))
-        self.stylesheet = CSS(string=css, base_url=STATIC.as_uri() + "/", url_fetcher=self.url_fetcher,
-                              font_config=self.font_config)
-        self.page_css = {size: CSS(string=f"@page {{ {PAGE_CSS[size]} }}") for size in SIZES}
+        # Parsing the @font-face rules registers the fonts with font_config,
+        # which every render uses: once, not once per paper.
+        self.fonts = CSS(string=font_faces(self.font_dir), base_url=STATIC.as_uri() + "/",
+                         url_fetcher=self.url_fetcher, font_config=self.font_config)
+        # One parsed stylesheet per paper (see sheets()).
+        self.css = STYLESHEET.read_text(encoding="utf-8")
+        self.stylesheets = {}
         self.envs = {lang: jinja_env(lang, self.translations_dir) for lang in LANGUAGES}
         self.template_name = "receipt/document.html"
         # Part of every cache key: a new template, stylesheet or translation is a new version.
-        sources = (sorted(TEMPLATES.rglob("*.html")) + [STYLESHEET]
+        # This module and qr.py shape the PDF too (stylesheet per paper, QR image).
+        sources = (sorted(TEMPLATES.rglob("*.html")) + [STYLESHEET, Path(__file__), HERE / "qr.py"]
                    + sorted(Path(self.translations_dir).glob("*/LC_MESSAGES/*.mo")))
         self.version = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
         self.renders = 0  # PDFs rendered by this process (tests count them)
@@ -223,12 +325,29 @@ class Renderer:
         # process renders (receipts, posters, reports): one render at a time.
         self.render_lock = threading.Lock()
 
-    # The same HTML for the PDF and for the bare-WeasyPrint yardstick (bench/).
+    # The same HTML and stylesheets for the PDF and for the bare-WeasyPrint
+    # yardstick (bench/).
     def html(self, data: ReceiptData, size: str) -> str:
         size = check_size(size)
         template = self.envs[data.language].get_template(self.template_name)
-        qr = Markup(qr_svg(data.tracking_url))
-        return template.render(receipt=data, size=size, receipt_qr=qr)
+        # The QR code as a PNG image: WeasyPrint draws an SVG path in Python.
+        html = template.render(receipt=data, size=size, receipt_qr=None, qr_src=qr_png_data_url(data.tracking_url))
+        return BLOCK_GAP.sub(">", html)
+
+    def sheets(self, size: str) -> list:
+        """The parsed stylesheet of a paper: its rules with custom properties
+        resolved (paper_stylesheet) and its @page. Parsed on first use, once:
+        a kiosk prints on one roll, phones get A6, so a process rarely needs
+        all four."""
+        from weasyprint import CSS
+
+        size = check_size(size)
+        sheet = self.stylesheets.get(size)
+        if sheet is None:  # two threads may both parse it; either result is the same
+            sheet = self.stylesheets[size] = CSS(
+                string=paper_stylesheet(self.css, size) + f"\n@page {{ {PAGE_CSS[size]} }}",
+                base_url=STATIC.as_uri() + "/", url_fetcher=self.url_fetcher, font_config=self.font_config)
+        return [sheet]
 
     def pdf(self, data: ReceiptData, size: str) -> bytes:
         from weasyprint import HTML
@@ -237,7 +356,7 @@ class Renderer:
         html = self.html(data, size)
         with self.render_lock:
             document = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=self.url_fetcher).render(
-                stylesheets=[self.stylesheet, self.page_css[size]], font_config=self.font_config,
+                stylesheets=self.sheets(size), font_config=self.font_config,
             )
             if size in THERMAL:
                 fit_to_content(document)

@@ -10,8 +10,10 @@ import re
 import subprocess
 import sys
 from dataclasses import replace
+from io import BytesIO
 
 import pytest
+from markupsafe import Markup
 
 from printing import receipts
 from printing.receipts import PAPER_MM, PRINTABLE_MM, ReceiptCache, SizeError, render_html, render_pdf
@@ -106,10 +108,32 @@ def test_narrow_roll_wraps_long_names_inside_the_print_head():
 def test_html_is_one_template_with_the_size_as_a_class():
     page = render_html(INDONESIAN, "58")
     assert 'class="paper paper--58"' in page and 'class="rcpt rcpt--58"' in page
-    assert "<svg" in page and "Plus Jakarta Sans" not in page  # fonts come with the stylesheet
+    # The QR code is a PNG (WeasyPrint draws an SVG path in Python); fonts come with the stylesheet.
+    assert '<img class="qr" src="data:image/png;base64,' in page and "<svg" not in page
+    assert "Plus Jakarta Sans" not in page
     assert render_html(INDONESIAN, "a4").count('data-receipt="0101-26-00042-8"') == 1
     with pytest.raises(SizeError):
         render_html(INDONESIAN, "a5")
+
+
+def test_pdf_html_drops_only_the_whitespace_that_shows_nowhere():
+    page = render_html(LONG, "80")  # a CRM number and a location
+    assert re.search(r">\s+</?(?:p|div|dl|dt|dd|ol|li|section|figure)\b", page) is None
+    assert "</span> <strong>JK2611280342</strong>" in page  # spaces between inline boxes stay
+    assert "</span> Kelurahan Cilandak Barat" in page
+
+
+def test_screen_keeps_what_only_the_screen_needs():
+    """The same partial on a screen: the office row, and the text beside each icon in a box of its own
+    (flex rows); the PDF has neither (fewer boxes to lay out)."""
+    env = receipts.jinja_env("id")
+    icon = lambda name: Markup(f'<svg class="icon {name}"></svg>')  # noqa: E731
+    screen = env.get_template("receipt/_receipt.html").render(
+        receipt=INDONESIAN, size="screen", qr_src="/qr.svg", icon=icon)
+    assert 'class="rcpt__screen-only"' in screen
+    assert '<svg class="icon sos"></svg><span>' in screen and '<svg class="icon shield-lock"></svg><span>' in screen
+    pdf_html = render_html(INDONESIAN, "a6")
+    assert "rcpt__screen-only" not in pdf_html and '<p class="sos"><span>' not in pdf_html
 
 
 def test_personal_data_that_is_not_on_the_receipt_data_cannot_reach_it():
@@ -132,7 +156,41 @@ def test_weasyprint_is_set_up_once_per_process():
     render_pdf(INDONESIAN, "80")
     assert receipts.renderer() is first
     assert first.font_config is receipts.renderer().font_config
-    assert first.stylesheet is receipts.renderer().stylesheet
+    assert all(first.sheets(size) == receipts.renderer().sheets(size) for size in receipts.SIZES)
+    assert first.sheets("58")[0] is not first.sheets("80")[0]  # one parsed stylesheet per paper
+
+
+def test_paper_stylesheet_resolves_custom_properties_and_drops_other_papers():
+    css = receipts.STYLESHEET.read_text(encoding="utf-8")
+    assert "var(--r-width)" in css  # the browser reads the file with its custom properties
+    narrow, a6 = receipts.paper_stylesheet(css, "58"), receipts.paper_stylesheet(css, "a6")
+    for sheet in (narrow, a6):
+        assert "var(" not in sheet and "--r-" not in sheet
+        assert ".paper--a4" not in sheet and ":has(" not in sheet and "@media" not in sheet
+    assert ".paper .rcpt { display: block; width: 48mm;" in narrow and ".paper--a6" not in narrow
+    assert ".paper .rcpt { display: block; width: 89mm;" in a6
+    assert "border: 0.35mm solid #0b4f6c; border-radius: 0.14em; background: #e6f1f5;" in a6
+    assert "grid-template-columns: minmax(0, 1fr) 27mm;" in a6
+    with pytest.raises(ValueError, match="--r-qr"):
+        receipts.paper_stylesheet("@media print { .rcpt .qr { --r-qr: 1mm } }", "80")
+
+
+def test_qr_code_is_an_image_drawn_without_smoothing():
+    """A PNG with /Interpolate false, and a whole number of pixels (at least 4) per module
+    for viewers that smooth images anyway (Apple's): square modules at any zoom."""
+    from pypdf import PdfReader
+
+    from printing.qr import qr_matrix
+
+    pdf = render_pdf(INDONESIAN, "80")
+    images = [obj.get_object() for obj in PdfReader(BytesIO(pdf)).pages[0]["/Resources"]["/XObject"].values()]
+    images = [image for image in images if image["/Subtype"] == "/Image"]
+    assert len(images) == 1
+    assert images[0]["/Interpolate"] is False or str(images[0]["/Interpolate"]).lower() == "false"
+    assert images[0]["/ColorSpace"] == "/DeviceGray"
+    modules = len(qr_matrix(INDONESIAN.tracking_url))
+    assert images[0]["/Width"] == images[0]["/Height"] and images[0]["/Width"] % modules == 0
+    assert images[0]["/Width"] >= 4 * modules
 
 
 @pytest.mark.parametrize("url", [
