@@ -34,3 +34,7 @@ def register(app: Flask) -> None:
     from backend.users_cli import users_cli
 
     app.cli.add_command(users_cli)
+
+    from backend.monitoring.cli import monitoring_cli
+
+    app.cli.add_command(monitoring_cli)

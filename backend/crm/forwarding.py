@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, case, insert, update
 
 from backend.models import Complaint, OutboxItem, StatusEvent
+from backend.monitoring import rollup
 from backend.statuses import Status
 
 CLOCK_SLACK = timedelta(seconds=60)
@@ -40,6 +41,7 @@ def mark_forwarded(session, items: list[Forwarded], *, source: str, note: str | 
     """
     if not items:
         return
+    tracked = rollup.before(session, [i.complaint_id for i in items])
     complaints = Complaint.__table__
     session.execute(
         update(complaints).where(complaints.c.id == bindparam("b_id")).values(
@@ -60,6 +62,7 @@ def mark_forwarded(session, items: list[Forwarded], *, source: str, note: str | 
         {"complaint_id": i.complaint_id, "status": Status.FORWARDED.value, "at": i.at, "source": source, "note": note}
         for i in items
     ])
+    rollup.after(session, tracked)  # the dashboard's counters (delivered, status, ack time)
 
 
 def forwarded_time(ack_time: datetime | None, submitted_at: datetime, now: datetime) -> datetime:

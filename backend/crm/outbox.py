@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Complaint, OutboxItem, UTCDateTime, utcnow
+from backend.monitoring import rollup
 from backend.numbering import NumberError, parse_number
 
 STATES = ("pending", "manual", "delivered", "given_up")
@@ -122,14 +123,16 @@ def resend(number: str, now: datetime | None = None) -> OutboxItem:
     """
     now = now or utcnow()
     with immediate_transaction() as session:
-        _complaint, outbox = find_complaint(session, number, lock=True)
+        complaint, outbox = find_complaint(session, number, lock=True)
         if outbox.state != "given_up":
             raise OutboxError(_l("Only a complaint whose sending failed can be sent again; this one is: %(state)s.",
                                  state=STATE_LABELS[outbox.state]))
+        tracked = rollup.before(session, [complaint.id])
         outbox.state = "pending"
         outbox.retry_since = now
         outbox.next_attempt_at = now
         outbox.attempts = 0
         outbox.lease_until = None
         outbox.leased_by = None
+        rollup.after(session, tracked)  # the dashboard's given-up counter
     return outbox

@@ -50,6 +50,7 @@ from backend.crm.forwarding import Forwarded, forwarded_time, mark_forwarded
 from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Complaint, OutboxItem, utcnow
+from backend.monitoring import rollup
 
 log = logging.getLogger(__name__)
 
@@ -267,11 +268,13 @@ class Relay:
                      for o in retry],
                 )
             if give_up:
+                tracked = rollup.before(session, [o.job.complaint_id for o in give_up])
                 session.execute(
                     update(outbox).where(outbox.c.id == bindparam("b_id"))
                     .values(state="given_up", lease_until=None, last_error=bindparam("b_error")),
                     [{"b_id": o.job.outbox_id, "b_error": (o.error or "unknown error")[:500]} for o in give_up],
                 )
+                rollup.after(session, tracked)  # the dashboard's given-up counter
             stats.failed, stats.given_up = len(retry), len(give_up)
         for o in delivered:
             log.info("CRM relay: complaint %s forwarded as %s", o.job.number, o.ack.crm_number)

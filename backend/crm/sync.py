@@ -36,6 +36,7 @@ from backend.crm.client import CrmError, Open311Client, RemoteRequest
 from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Complaint, StatusEvent, utcnow
+from backend.monitoring import rollup
 from backend.statuses import CRM_NAME_TO_STATUS, Status
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,11 @@ def apply(remote: list[RemoteRequest], ids_by_number: dict[str, int], now: datet
                 .with_for_update(of=Complaint)  # PostgreSQL: two syncs take turns per complaint
             )
         }
-        return sum(record_changes(session, complaints[r.crm_number], r, now)
-                   for r in relevant if r.crm_number in complaints)
+        tracked = rollup.before(session, [c.id for c in complaints.values()])
+        added = sum(record_changes(session, complaints[r.crm_number], r, now)
+                    for r in relevant if r.crm_number in complaints)
+        rollup.after(session, tracked)  # the dashboard's status and finished counters
+        return added
 
 
 def record_changes(session, complaint: Complaint, remote: RemoteRequest, now: datetime) -> int:

@@ -11,8 +11,9 @@ Definitions
 - CRM delivery by the outbox row's state: waiting = pending or manual (and a
   complaint without an outbox row), delivered, given up.
 - Time to CRM acknowledgement: forwarded_at - submitted_at of the complaints
-  in scope that have forwarded_at; median and 95th percentile as PostgreSQL's
-  percentile_cont (linear interpolation), the same on SQLite.
+  in scope that have forwarded_at, in whole minutes (truncated); median and
+  95th percentile as percentile_cont (linear interpolation) over those
+  whole-minute values: at most a minute under the figure over exact times.
 - Follow-up: finished = closed_at set (the CRM said Selesai, or closed);
   open past the limit = not finished and submitted more than
   FOLLOW_UP_DAYS (7) days before now; finished late = closed more than 7
@@ -20,28 +21,35 @@ Definitions
 - A kiosk is offline when its last heartbeat is older than
   MONITORING_KIOSK_OFFLINE_MINUTES (5); its uptime over the range (up to
   now) is heartbeats x KIOSK_HEARTBEAT_SECONDS / the seconds of the range.
+
+Where they come from: the rollup tables (backend/monitoring/rollup.py):
+whole months from month rows, the days at the ends of the range from day
+rows (`segments`), for one node per whole subtree in scope (`weights`);
+only "open past the limit" reads complaints, for the one day the 7-day
+cut-off falls on. Kiosks, uptime and the roster are read live (small).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal_column, or_, select
+from sqlalchemy import Date, Integer, bindparam, func, literal, select, text, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backend import kiosks as kiosk_rules
 from backend import roster
 from backend.extensions import db
-from backend.models import Category, Complaint, Kiosk, KioskUptime, OutboxItem
+from backend.models import Category, Complaint, Kiosk, KioskUptime, MonitoringDaily, MonitoringFacet, OutboxItem
+from backend.monitoring import rollup
 from backend.monitoring.scope import OfficeNode, Scope
 from backend.statuses import CHANNEL_LABELS, STATUSES, Channel
 from backend.workdays import WIB
 
 FOLLOW_UP_DAYS = 7
-WAITING_STATES = ("pending", "manual")
 
 
 # --- plain data ----------------------------------------------------------------
@@ -56,6 +64,8 @@ class Counts:
     overdue: int = 0  # open past the 7-day limit
     in_hours: int = 0
     out_hours: int = 0
+    finished: int = 0  # closed_at set
+    finished_late: int = 0  # closed more than 7 days after submission
 
     def add(self, other: Counts) -> None:
         for name in self.__dataclass_fields__:
@@ -155,31 +165,10 @@ class Dashboard:
         return [k for k in self.kiosks if k.printer_problem]
 
 
-# --- SQL helpers (the two dialects) ----------------------------------------------
+# --- SQL helpers ----------------------------------------------------------------
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
-
-
-def _seconds_between(later, earlier):
-    if _dialect() == "postgresql":
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-
-
-def _wib_hour_key(column):
-    """The WIB hour a timestamp falls in, as 'YYYY-MM-DD HH' (SQLite) or a timestamp (PostgreSQL)."""
-    if _dialect() == "postgresql":
-        return func.date_trunc("hour", func.timezone("Asia/Jakarta", column))
-    # SQLite stores naive UTC text; WIB is UTC+7 all year (no daylight saving).
-    return func.strftime("%Y-%m-%d %H", column, "+7 hours")
-
-
-def _parse_hour_key(value) -> tuple[date, int]:
-    if isinstance(value, datetime):
-        return value.date(), value.hour
-    day, hour = value.split(" ")
-    return date.fromisoformat(day), int(hour)
 
 
 def _in_scope(scope: Scope, query):
@@ -189,29 +178,160 @@ def _in_scope(scope: Scope, query):
     return query
 
 
-def _sum(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+# --- the figures, from the rollups (backend/monitoring/rollup.py) -----------------
+
+def weights(scope: Scope) -> dict[int, int]:
+    """Rollup node -> weight; the weighted sum of the nodes is the scope's
+    offices: [m in S] - [parent(m) in S]. One node, weight 1, for the city
+    or any whole subtree."""
+    tree = scope.tree
+    if scope.office_ids is None:
+        return {o.id: 1 for o in tree.roots()}
+    ids = scope.office_ids
+    out = {}
+    for oid in ids:
+        if tree.by_id[oid].parent_id not in ids:
+            out[oid] = 1
+        for child in tree.children.get(oid, ()):
+            if child.id not in ids:
+                out[child.id] = -1
+    return out
 
 
-# --- the figures -------------------------------------------------------------------
+def segments(first: date, last: date) -> list[tuple[str, date, date, int]]:
+    """(grain, from, to, sign): rollup rows whose signed sum is the days
+    first..last (inclusive). Whole months come from month rows; a month
+    mostly in the range is its month row less the days outside; the other
+    days from day rows. A year reads about 12 month rows and at most ~30
+    day rows per node instead of 365."""
+    out = []
+    month = first.replace(day=1)
+    while month <= last:
+        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        month_end = following - timedelta(days=1)
+        lo, hi = max(first, month), min(last, month_end)
+        inside, length = (hi - lo).days + 1, (month_end - month).days + 1
+        if 2 * inside > length:
+            out.append((rollup.MONTH, month, month, 1))
+            if month < lo:
+                out.append((rollup.DAY, month, lo - timedelta(days=1), -1))
+            if hi < month_end:
+                out.append((rollup.DAY, hi + timedelta(days=1), month_end, -1))
+        else:
+            out.append((rollup.DAY, lo, hi, 1))
+        month = following
+    return _merged(out)
+
+
+def _merged(segs: list[tuple[str, date, date, int]]) -> list[tuple[str, date, date, int]]:
+    """Neighbouring segments of the same grain and sign as one range."""
+    out: list[tuple[str, date, date, int]] = []
+    for seg in sorted(segs):
+        if out:
+            grain, lo, hi, sign = out[-1]
+            after = (hi.replace(day=28) + timedelta(days=4)).replace(day=1) if grain == rollup.MONTH \
+                else hi + timedelta(days=1)
+            if seg[0] == grain and seg[3] == sign and seg[1] == after:
+                out[-1] = (grain, lo, seg[2], sign)
+                continue
+        out.append(seg)
+    return out
+
+
+# The statements are built once per shape (how many segments) with bound
+# parameters: building SQLAlchemy constructs costs more than running them.
+
+def _branch(table, i: int, columns):
+    return select(table.node_id, *columns).where(
+        table.node_id.in_(bindparam("nodes", expanding=True)), table.grain == bindparam(f"g{i}"),
+        table.day >= bindparam(f"lo{i}", type_=Date), table.day <= bindparam(f"hi{i}", type_=Date))
+
+
+def _sign(i: int):
+    return bindparam(f"s{i}", type_=Integer)
+
+
+@lru_cache(maxsize=32)
+def _office_statement(main: int, before: int):
+    d = MonitoringDaily
+    zero = [literal(0).label(c) for c in rollup.DAILY_COLUMNS]
+    branches = [_branch(d, i, [*[(getattr(d, c) * _sign(i)).label(c) for c in rollup.DAILY_COLUMNS],
+                               literal(0).label("open_before")]) for i in range(main)]
+    branches += [_branch(d, i, [*zero, (d.open * _sign(i)).label("open_before")])
+                 for i in range(main, main + before)]
+    parts = union_all(*branches).subquery()
+    columns = rollup.DAILY_COLUMNS + ("open_before",)
+    return select(parts.c.node_id, *[func.sum(parts.c[c]) for c in columns]).group_by(parts.c.node_id)
+
+
+@lru_cache(maxsize=32)
+def _facet_statement(n: int):
+    f = MonitoringFacet
+    parts = union_all(*[_branch(f, i, [f.facet, f.value, (f.n * _sign(i)).label("n")]) for i in range(n)]).subquery()
+    return select(parts.c.node_id, parts.c.facet, parts.c.value, func.sum(parts.c.n)).group_by(
+        parts.c.node_id, parts.c.facet, parts.c.value)
+
+
+@lru_cache(maxsize=1)
+def _day_statement():
+    d = MonitoringDaily
+    return select(d.node_id, d.day, d.complaints).where(
+        d.node_id.in_(bindparam("nodes", expanding=True)), d.grain == rollup.DAY,
+        d.day >= bindparam("lo", type_=Date), d.day <= bindparam("hi", type_=Date))
+
+
+def _params(nodes, segs, offset: int = 0) -> dict:
+    params = {"nodes": sorted(nodes)}
+    for i, (grain, lo, hi, sign) in enumerate(segs, offset):
+        params.update({f"g{i}": grain, f"lo{i}": lo, f"hi{i}": hi, f"s{i}": sign})
+    return params
+
 
 def office_counts(scope: Scope) -> dict[int, Counts]:
-    """Counts per intake office (only offices with complaints)."""
-    limit = scope.at - timedelta(days=FOLLOW_UP_DAYS)
-    state = OutboxItem.state
-    q = _in_scope(scope, select(
-        Complaint.office_id,
-        func.count(),
-        _sum(or_(state.is_(None), state.in_(WAITING_STATES))),
-        _sum(state == "manual"),
-        _sum(state == "delivered"),
-        _sum(state == "given_up"),
-        _sum(and_(Complaint.closed_at.is_(None), Complaint.submitted_at < limit)),
-        _sum(Complaint.in_office_hours.is_(True)),
-        _sum(Complaint.in_office_hours.is_(False)),
-    ).select_from(Complaint).outerjoin(OutboxItem, OutboxItem.complaint_id == Complaint.id)).group_by(
-        Complaint.office_id)
-    return {row[0]: Counts(*[int(v) for v in row[1:]]) for row in db.session.execute(q)}
+    """Counts per intake office (only offices with complaints).
+
+    Each office's own counts are its node less its children's nodes. Open
+    past the limit depends on now: the days before the cut-off's WIB day
+    come from the rollup's open counter; the cut-off's own day is counted
+    live (at most one day of complaints, on the submitted_at index).
+    """
+    tree = scope.tree
+    cutoff = scope.at - rollup.FOLLOW_UP_LIMIT
+    cut_day = rollup.wib_day(cutoff)
+    if scope.office_ids is None:
+        nodes = set(tree.by_id)
+    else:
+        nodes = set(scope.office_ids)
+        for oid in scope.office_ids:
+            nodes.update(c.id for c in tree.children.get(oid, ()))
+    main = segments(scope.start, scope.end)
+    before_cut = min(scope.end, cut_day - timedelta(days=1))
+    before = segments(scope.start, before_cut) if scope.start <= before_cut else []
+    params = _params(nodes, main)
+    params.update(_params(nodes, before, len(main)))
+    whole = {row[0]: [int(v) for v in row[1:]]
+             for row in db.session.execute(_office_statement(len(main), len(before)), params)}
+    live: dict[int, int] = {}
+    if scope.start <= cut_day <= scope.end:
+        lo, hi = max(scope.start_utc, rollup.day_start(cut_day)), min(cutoff, scope.end_utc)
+        if lo < hi:
+            live_q = _in_scope(scope, select(Complaint.office_id, func.count()).where(
+                Complaint.submitted_at >= lo, Complaint.submitted_at < hi, Complaint.closed_at.is_(None)))
+            live = dict(db.session.execute(live_q.group_by(Complaint.office_id)).all())
+    width = len(rollup.DAILY_COLUMNS) + 1
+    out = {}
+    for oid in (scope.office_ids if scope.office_ids is not None else tree.by_id):
+        own = list(whole.get(oid, ()) or [0] * width)
+        for child in tree.children.get(oid, ()):
+            for i, v in enumerate(whole.get(child.id, ())):
+                own[i] -= v
+        complaints, in_hours, out_hours, manual, delivered, given_up, open_, late, open_before = own
+        overdue = open_before + live.get(oid, 0)
+        if complaints or overdue:
+            out[oid] = Counts(complaints=complaints, waiting=complaints - delivered - given_up, manual=manual,
+                              delivered=delivered, given_up=given_up, overdue=overdue, in_hours=in_hours,
+                              out_hours=out_hours, finished=complaints - open_, finished_late=late)
+    return out
 
 
 def _office_tree(scope: Scope, counts: dict[int, Counts]) -> list[OfficeRow]:
@@ -243,60 +363,59 @@ def _flatten(rows: list[OfficeRow]) -> list[OfficeRow]:
     return out
 
 
-def channel_category_counts(scope: Scope) -> dict[tuple[str, int], int]:
-    q = _in_scope(scope, select(Complaint.channel, Complaint.category_id, func.count())).group_by(
-        Complaint.channel, Complaint.category_id)
-    return {(ch, cat): n for ch, cat, n in db.session.execute(q)}
+def daily_counts(scope: Scope) -> dict[date, int]:
+    """Complaints per WIB day of the range."""
+    w = weights(scope)
+    out: dict[date, int] = {}
+    for node, day, n in db.session.execute(_day_statement(), {"nodes": sorted(w), "lo": scope.start,
+                                                              "hi": scope.end}):
+        out[day] = out.get(day, 0) + w[node] * n
+    return {day: n for day, n in out.items() if n}
 
 
-def hourly_counts(scope: Scope) -> dict[tuple[date, int], int]:
-    key = _wib_hour_key(Complaint.submitted_at).label("k")
-    q = _in_scope(scope, select(key, func.count())).group_by(literal_column("k"))
-    out: dict[tuple[date, int], int] = {}
-    for k, n in db.session.execute(q):
-        out[_parse_hour_key(k)] = out.get(_parse_hour_key(k), 0) + n
-    return out
+def facet_counts(scope: Scope) -> dict[str, dict[str, int]]:
+    """Complaints by channel, category (id), hour ("00".."23"), status and
+    ack (whole minutes to CRM acknowledgement) over the range."""
+    w = weights(scope)
+    segs = segments(scope.start, scope.end)
+    out: dict[str, dict[str, int]] = {name: {} for name in rollup.FACETS}
+    for node, facet, value, n in db.session.execute(_facet_statement(len(segs)), _params(w, segs)):
+        values = out.setdefault(facet, {})
+        values[value] = values.get(value, 0) + w[node] * int(n)
+    return {facet: {v: n for v, n in values.items() if n} for facet, values in out.items()}
 
 
-def status_counts(scope: Scope) -> tuple[dict[str, int], int, int]:
-    """Complaints by status; finished; finished after the 7-day limit."""
-    late = _seconds_between(Complaint.closed_at, Complaint.submitted_at) > FOLLOW_UP_DAYS * 86400
-    q = _in_scope(scope, select(
-        Complaint.status, func.count(), _sum(Complaint.closed_at.is_not(None)),
-        _sum(and_(Complaint.closed_at.is_not(None), late)),
-    )).group_by(Complaint.status)
-    by_status, finished, finished_late = {}, 0, 0
-    for status, n, fin, fin_late in db.session.execute(q):
-        by_status[status] = n
-        finished += int(fin)
-        finished_late += int(fin_late)
-    return by_status, finished, finished_late
-
-
-def ack_percentiles(scope: Scope, fractions=(0.5, 0.95)) -> tuple[int, list[float | None]]:
-    """How many complaints the CRM acknowledged, and percentiles of the time
-    it took (seconds), as percentile_cont computes them."""
-    duration = _seconds_between(Complaint.forwarded_at, Complaint.submitted_at)
-    base = _in_scope(scope, select(func.count()).where(Complaint.forwarded_at.is_not(None)))
-    if _dialect() == "postgresql":
-        q = _in_scope(scope, select(func.count(), *[
-            func.percentile_cont(f).within_group(duration) for f in fractions
-        ]).where(Complaint.forwarded_at.is_not(None)))
-        row = db.session.execute(q).one()
-        return int(row[0]), [None if v is None else float(v) for v in row[1:]]
-    n = db.session.scalar(base) or 0
-    if n == 0:
+def percentiles(histogram: dict[int, int], fractions=(0.5, 0.95)) -> tuple[int, list[float | None]]:
+    """Count and percentile_cont (linear interpolation between the two
+    neighbouring ranks) of the values of a histogram {value: count}."""
+    items = sorted((v, n) for v, n in histogram.items() if n > 0)
+    total = sum(n for _v, n in items)
+    if total == 0:
         return 0, [None for _ in fractions]
-    ordered = _in_scope(scope, select(duration.label("d")).where(Complaint.forwarded_at.is_not(None))).order_by(
-        literal_column("d"))
+
+    def at_rank(rank: int) -> int:
+        seen = 0
+        for value, n in items:
+            seen += n
+            if rank < seen:
+                return value
+        return items[-1][0]
+
     out = []
     for f in fractions:
-        pos = f * (n - 1)
+        pos = f * (total - 1)
         lo = math.floor(pos)
-        values = [float(v) for v in db.session.scalars(ordered.limit(2).offset(lo))]
-        hi_value = values[1] if len(values) > 1 else values[0]
-        out.append(values[0] + (hi_value - values[0]) * (pos - lo))
-    return n, out
+        low, high = at_rank(lo), at_rank(min(lo + 1, total - 1))
+        out.append(float(low + (high - low) * (pos - lo)))
+    return total, out
+
+
+def ack_percentiles(facets: dict[str, dict[str, int]], fractions=(0.5, 0.95)) -> tuple[int, list[float | None]]:
+    """How many complaints the CRM acknowledged, and percentiles of the time
+    it took in seconds, over whole minutes (see rollup.ack_minutes)."""
+    n, values = percentiles({int(m): c for m, c in facets.get("ack", {}).items()}, fractions)
+    return n, [None if v is None else v * 60 for v in values]
+
 
 
 def kiosk_states(scope: Scope) -> list[KioskState]:
@@ -380,6 +499,10 @@ def category_names(lang: str = "id") -> dict[int, tuple[str, str]]:
 
 
 def dashboard(scope: Scope, lang: str = "id") -> Dashboard:
+    if _dialect() == "postgresql":
+        # The rollup reads touch a few thousand rows: starting parallel workers
+        # costs PostgreSQL more (~20 ms) than the reads themselves.
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     counts = office_counts(scope)
     tops = _office_tree(scope, counts)
     flat = _flatten(tops)
@@ -387,28 +510,17 @@ def dashboard(scope: Scope, lang: str = "id") -> Dashboard:
     for top in tops:
         totals.add(top.total)
 
-    cc = channel_category_counts(scope)
-    per_channel: dict[str, int] = {}
-    per_category: dict[int, int] = {}
-    for (ch, cat), n in cc.items():
-        per_channel[ch] = per_channel.get(ch, 0) + n
-        per_category[cat] = per_category.get(cat, 0) + n
+    facets = facet_counts(scope)
+    per_channel = facets["channel"]
     by_channel = [Bar(c.value, str(CHANNEL_LABELS[c]), per_channel.get(c.value, 0)) for c in Channel]
     names = category_names(lang)
-    by_category = sorted((Bar(names[cid][0], names[cid][1], n) for cid, n in per_category.items()),
+    by_category = sorted((Bar(names[int(cid)][0], names[int(cid)][1], n) for cid, n in facets["category"].items()),
                          key=lambda b: (-b.value, b.label))
-
-    hourly = hourly_counts(scope)
-    per_day: dict[date, int] = {}
-    per_hour = [0] * 24
-    for (day, hour), n in hourly.items():
-        per_day[day] = per_day.get(day, 0) + n
-        per_hour[hour] += n
+    per_day = daily_counts(scope)
     by_day = [Bar(d.isoformat(), d.strftime("%d/%m"), per_day.get(d, 0)) for d in scope.days]
-    by_hour = [Bar(f"{h:02d}", f"{h:02d}", per_hour[h]) for h in range(24)]
-
-    ack_n, (median, p95) = ack_percentiles(scope)
-    statuses, finished, finished_late = status_counts(scope)
+    by_hour = [Bar(f"{h:02d}", f"{h:02d}", facets["hour"].get(f"{h:02d}", 0)) for h in range(24)]
+    ack_n, (median, p95) = ack_percentiles(facets)
+    statuses = facets["status"]
     by_status = [Bar(s.value, str(info.label), statuses.get(s.value, 0)) for s, info in STATUSES.items()]
 
     silent = [r.office for r in flat if r.own.complaints == 0]
@@ -419,7 +531,7 @@ def dashboard(scope: Scope, lang: str = "id") -> Dashboard:
         by_category=by_category, by_day=by_day, by_hour=by_hour,
         crm_pending=totals.waiting - totals.manual, crm_manual=totals.manual,
         ack_count=ack_n, ack_median_seconds=median, ack_p95_seconds=p95, by_status=by_status,
-        finished=finished, finished_late=finished_late, silent_offices=silent, kiosks=kiosks,
+        finished=totals.finished, finished_late=totals.finished_late, silent_offices=silent, kiosks=kiosks,
         roster_today=today, roster_month=month, attention=_attention(scope, flat, kiosks),
     )
 

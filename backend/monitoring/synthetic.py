@@ -21,6 +21,7 @@ from sqlalchemy import func, insert, select, text
 
 from backend.extensions import db
 from backend.models import Category, Complaint, Office, OfficeKind, OutboxItem
+from backend.monitoring import rollup
 from backend.statuses import Channel, Status
 from backend.workdays import DEFAULT_WEEK, WIB
 
@@ -124,8 +125,12 @@ def _copy(connection, table, rows: list[dict]) -> None:
                 copy.write_row([r[c] for c in cols])
 
 
-def insert_complaints(pairs) -> int:
-    """Insert (complaint, outbox) pairs in batches; commits. Returns the count."""
+def insert_complaints(pairs, *, rebuild_rollups: bool = True) -> int:
+    """Insert (complaint, outbox) pairs in batches; commits. Returns the count.
+
+    Bulk inserts bypass the rollup hooks: the rollups are rebuilt from
+    scratch afterwards (pass rebuild_rollups=False to do it yourself once
+    after several inserts)."""
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
     count = 0
@@ -158,6 +163,8 @@ def insert_complaints(pairs) -> int:
             connection.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))
     db.session.commit()
+    if rebuild_rollups:
+        rollup.rebuild()
     return count
 
 

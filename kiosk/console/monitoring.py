@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from functools import lru_cache
 
+from babel.numbers import get_group_symbol
 from flask import abort, current_app, g, render_template, request
 from flask_babel import force_locale, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
@@ -70,8 +72,17 @@ def _args(scope) -> dict:
     return {k: v for k, v in args.items() if v}
 
 
+@lru_cache(maxsize=8)
+def _group_symbol(locale: str) -> str:
+    return get_group_symbol(locale)
+
+
 def _num(n) -> str:
-    return format_decimal(n) if n is not None else "–"
+    if n is None:
+        return "–"
+    if isinstance(n, int):  # the page prints hundreds of counts: babel's full formatter per number is slow
+        return f"{n:,}".replace(",", _group_symbol(str(get_locale() or "id")))
+    return format_decimal(n)
 
 
 def duration(seconds: float | None) -> str:
