@@ -49,6 +49,7 @@ bench: venv
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/receipt.py
 	$(BIN)/python bench/dashboard.py --n $${BENCH_DASHBOARD_N:-1000000}
+	$(BIN)/python bench/weight.py
 
 clean:
 	rm -rf $(VENV) instance test-artifacts

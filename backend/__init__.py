@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, session
 
 from backend.config import Config
-from backend.extensions import babel, csrf, db, htmx, migrate
+from backend.extensions import babel, csrf, db, htmx, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -41,6 +41,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
+    limiter.init_app(app)
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        # Behind a reverse proxy every phone would otherwise share the proxy's
+        # address for rate limits and login throttling.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from backend.database import configure_engine
 
@@ -51,7 +59,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cli.register(app)
 
+    from kiosk import pwa
+
+    # First, so that its compression runs after every other after_request hook.
+    pwa.register(app)  # /manifest.webmanifest, /sw.js, /luring; compression, static cache headers
     import kiosk
 
     kiosk.register(app)
+    from kiosk import api
+
+    api.register(app)  # JSON API for offline replays (/api/v1, /k/<code>/api) and receipt links (/tanda-terima)
     return app

@@ -41,6 +41,9 @@ class Config:
         # address (often 127.0.0.1 or a LAN name) is not one, so the QR code
         # on receipts is built from this, never from request.host_url.
         self.PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        # How many reverse proxies stand in front of gunicorn (0: none). Only then
+        # are X-Forwarded-For/-Proto/-Host trusted (werkzeug's ProxyFix).
+        self.PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
         # crm.jakarta.go.id documents no deep link by ticket number; keep it a template.
         self.CRM_TRACKING_URL_TEMPLATE = env(
             "CRM_TRACKING_URL_TEMPLATE", "https://crm.jakarta.go.id/"
@@ -125,6 +128,37 @@ class Config:
         # oversized photo is refused by validation with the typed text kept.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)
         self.MAX_FORM_MEMORY_SIZE = 1024 * 1024
+
+        # Offline kiosks number complaints from a leased block (backend/leases.py),
+        # topped up to this many when fewer than half remain.
+        self.KIOSK_LEASE_SIZE = _env_int("KIOSK_LEASE_SIZE", 10)
+        # A leased number's complaint keeps the kiosk's time of intake (its
+        # printed receipt shows it), but a wrong device clock moves it back at most this far.
+        self.KIOSK_OFFLINE_MAX_DAYS = _env_int("KIOSK_OFFLINE_MAX_DAYS", 7)
+        # Receipt links (/tanda-terima/<token>) that the JSON API gives phones.
+        self.RECEIPT_LINK_MAX_AGE_SECONDS = _env_int("RECEIPT_LINK_MAX_AGE_SECONDS", 7 * 24 * 3600)
+        # Rate limits of the JSON API (flask-limiter syntax). memory:// counts per
+        # process; production shares counters in Redis (redis://127.0.0.1:6379).
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_KEY_PREFIX = "kios"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        # A broken limit store must not turn complaints away: count in memory meanwhile, never a 500.
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        # Phones per client address (generous: mobile carriers put many phones behind one address);
+        # kiosks per kiosk code (the kiosks of an office share its address).
+        self.RATELIMIT_API_PHONE = env("RATELIMIT_API_PHONE", "30 per minute;300 per hour")
+        self.RATELIMIT_API_KIOSK = env("RATELIMIT_API_KIOSK", "120 per minute")
+        self.RATELIMIT_API_LEASE = env("RATELIMIT_API_LEASE", "30 per minute")
+        self.RATELIMIT_API_TRACK = env("RATELIMIT_API_TRACK", "60 per minute")
+        self.RATELIMIT_RECEIPT_LINK = env("RATELIMIT_RECEIPT_LINK", "30 per minute")
+
+        # The service worker's precache version hashes every shell page and static
+        # file (kiosk/pwa/precache.py); this string enters the hash too: change it
+        # to make every installed app fetch its shell again. Pages show editable
+        # data (e.g. the channels), so the version is recomputed after this long.
+        self.PWA_SHELL_REVISION = env("PWA_SHELL_REVISION", "")
+        self.PWA_VERSION_TTL_SECONDS = _env_float("PWA_VERSION_TTL_SECONDS", 60.0)
 
         self.BABEL_DEFAULT_LOCALE = "id"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"

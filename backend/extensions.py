@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and attached in the factory (init_app)."""
 from flask_babel import Babel
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -20,3 +22,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
+# Limits are declared per route (kiosk/api); none apply elsewhere. Storage: RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

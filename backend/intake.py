@@ -19,9 +19,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from backend import numbering, validation, workdays
+from backend import leases, numbering, validation, workdays
 from backend.database import immediate_transaction
 from backend.extensions import db
+from backend.monitoring import rollup
 from backend.models import (
     Category,
     Complaint,
@@ -74,12 +75,23 @@ class IntakeRequest:
     office_code: str | None = None  # intake office when not at a kiosk
     officer_id: int | None = None  # the officer typing it in (assisted channels)
     photo: CleanPhoto | None = field(default=None, repr=False)
+    # Offline kiosk replays (kiosk/api): the number the kiosk printed from its
+    # leased block, and the device's time of the send tap (aware datetime).
+    leased_number: str | None = None
+    device_created_at: datetime | None = None
 
     def fingerprint(self) -> str:
-        """A hash of the answers, to tell a replay from a different complaint."""
+        """A hash of the answers, to tell a replay from a different complaint.
+
+        Delivery details are left out: a replay of the same answers is the same
+        complaint even if a second trigger stamped another device time, or if
+        the kiosk numbered it offline after an online try whose answer was lost
+        (it gets the stored number back). Leaving them out also keeps the
+        hashes of complaints stored before these fields existed.
+        """
         fields = asdict(self)
-        fields.pop("idempotency_key")
-        fields.pop("photo")
+        for name in ("idempotency_key", "photo", "leased_number", "device_created_at"):
+            fields.pop(name)
         fields["photo_sha256"] = hashlib.sha256(self.photo.data).hexdigest() if self.photo else None
         blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
@@ -141,6 +153,11 @@ def validate(req: IntakeRequest) -> dict:
         errors["consent"] = _l("Please read the privacy notice and tap to agree before sending.")
     if not req.idempotency_key or len(req.idempotency_key) > 64:
         errors["idempotency_key"] = _l("This form has expired. Please start again.")
+    if req.leased_number is not None:
+        try:
+            leases.check(req.kiosk_code, req.leased_number)  # again under the write lock in _store
+        except leases.LeaseInvalid as exc:
+            errors["leased_number"] = exc.message
     if errors:
         raise IntakeInvalid(errors)
     return clean
@@ -208,8 +225,13 @@ def submit(req: IntakeRequest, *, draft_id: str | None = None) -> IntakeResult:
         db.session.rollback()
         found = _existing(req.idempotency_key)
         if found is None:
+            if req.leased_number is not None and leases.number_taken(req.leased_number):
+                # ... or another complaint with the same leased number (the unique number is the last guard).
+                raise IntakeInvalid({"leased_number": leases.TAKEN}) from None
             raise
         return _replay(found, fingerprint)
+    except leases.LeaseInvalid as exc:
+        raise IntakeInvalid({"leased_number": exc.message}) from None
     return IntakeResult(complaint, replayed=False)
 
 
@@ -226,11 +248,22 @@ def _store(session, req: IntakeRequest, clean: dict, fingerprint: str) -> Compla
     kelurahan = session.get(Office, clean["kelurahan"].id)
     category = session.get(Category, clean["category"].id)
     office, kiosk = _intake_office(req, kelurahan)
-    year = now.astimezone(WIB).year % 100
-    sequence = numbering.allocate(session.connection(), office.code, year)
+    received = now
+    if req.leased_number is not None:
+        # Numbered offline from the kiosk's block: re-checked under the write
+        # lock (unused, still this kiosk's); it keeps the time its receipt showed.
+        lease = leases.check(req.kiosk_code, req.leased_number)
+        number = str(lease.number)
+        if lease.number.office_code != office.code:  # the kiosk moved office since: the number says where
+            office = session.execute(select(Office).filter_by(code=lease.number.office_code)).scalar_one()
+        now = leases.intake_time(lease.lease, req.device_created_at, now)
+    else:
+        year = now.astimezone(WIB).year % 100
+        sequence = numbering.allocate(session.connection(), office.code, year)
+        number = numbering.format_number(office.code, year, sequence)
     r = route(category, kelurahan)
     complaint = Complaint(
-        number=numbering.format_number(office.code, year, sequence),
+        number=number,
         idempotency_key=req.idempotency_key,
         payload_hash=fingerprint,
         channel=req.channel,
@@ -254,6 +287,7 @@ def _store(session, req: IntakeRequest, clean: dict, fingerprint: str) -> Compla
         follow_up_office=r.follow_up_office,
         status=Status.SUBMITTED,
         submitted_at=now,
+        received_at=received,
         in_office_hours=workdays.calendar_for(office.code).is_open(now),
         officer_id=req.officer_id,
     )
@@ -264,8 +298,9 @@ def _store(session, req: IntakeRequest, clean: dict, fingerprint: str) -> Compla
     session.add(StatusEvent(complaint=complaint, status=Status.SUBMITTED, at=now, source="local"))
     manual = current_app.config.get("CRM_MODE") == "manual"
     session.add(OutboxItem(complaint=complaint, state="manual" if manual else "pending",
-                           created_at=now, next_attempt_at=now))
+                           created_at=received, next_attempt_at=received))
     session.flush()
+    rollup.added(session, [complaint.id])  # the dashboard's counters, in this transaction
     return complaint
 
 

@@ -202,6 +202,11 @@ class NumberLease(db.Model):
     first_sequence: Mapped[int] = mapped_column(Integer)
     last_sequence: Mapped[int] = mapped_column(Integer)
     leased_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when refills stop handing out the block: every number is on a complaint, or its
+    # year is past (a number printed offline is still accepted on delivery). backend/leases.py
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_number_leases_kiosk", "kiosk_id", "year"),)
 
 
 class Complaint(db.Model):
@@ -241,6 +246,9 @@ class Complaint(db.Model):
 
     status: Mapped[str] = mapped_column(String(24), default=Status.SUBMITTED)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the server stored it: later than submitted_at for a complaint a kiosk
+    # numbered offline (submitted_at is the time on its printed receipt).
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     in_office_hours: Mapped[bool | None] = mapped_column(Boolean)
     crm_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -575,3 +583,48 @@ class KioskUptime(db.Model):
     kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     beats: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MonitoringDaily(db.Model):
+    """Rollup (backend/monitoring/rollup.py): the complaints submitted on one
+    WIB day (or month) at an office *and the offices under it* (node = that subtree),
+    with their CRM and follow-up counters. Kept in step by every write that
+    changes a figure, in the same transaction; `flask monitoring
+    rebuild-rollups` recomputes it from the complaints."""
+
+    __tablename__ = "monitoring_daily"
+
+    # An office id; no foreign key: derived data, rebuilt in bulk (millions of rows at 1M complaints).
+    node_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "day": the WIB day of submission; "month": the whole month, `day` its first day
+    # (a long range reads its whole months from these rows).
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    complaints: Mapped[int] = mapped_column(Integer, default=0)
+    in_hours: Mapped[int] = mapped_column(Integer, default=0)
+    out_hours: Mapped[int] = mapped_column(Integer, default=0)
+    manual: Mapped[int] = mapped_column(Integer, default=0)  # outbox state manual
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    given_up: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)  # closed_at not set
+    finished_late: Mapped[int] = mapped_column(Integer, default=0)  # closed > 7 days after submission
+
+    # Clustered on the key in SQLite: a range of days of a node is one contiguous read.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class MonitoringFacet(db.Model):
+    """Rollup: complaints of a WIB day (or month) and office subtree by one facet:
+    channel, category (id), hour (WIB, "00".."23"), status, ack (whole
+    minutes from submission to CRM acknowledgement, truncated)."""
+
+    __tablename__ = "monitoring_facets"
+
+    node_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # as in MonitoringDaily
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    facet: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(24), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = {"sqlite_with_rowid": False}

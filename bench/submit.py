@@ -18,6 +18,8 @@ What it does (a measurement, not a test; see bench/README.md):
    POST /insert of one row) on the same kind of database, under the same
    gunicorn settings.
 5. A report with `submit_ratio=<app rps / baseline rps>` and the targets.
+   A second line measures the phone API (POST /api/v1/laporan, one JSON request,
+   no prepared flow) the same way: `api_submit_ratio=` against the same baseline.
 
 Exit status: 0 whatever the figures, 1 if any submission failed (non-2xx or no
 complaint number on the receipt), 2 if the set-up failed.
@@ -298,6 +300,28 @@ def submit_flow(client: httpx.Client, flow: Flow) -> str | None:
     return None
 
 
+API = "/api/v1/laporan"
+
+
+def api_report(i: int) -> dict:
+    """One phone's report for the JSON API, as a queued offline report is sent."""
+    return {"idempotency_key": uuid.uuid4().hex, "language": "id", "created_at": "2026-05-04T09:15:00+07:00",
+            "photo": None, "answers": {
+                "category": "JALAN_RUSAK", "kelurahan": "0101", "address": "Jl. Tebet Raya No. 5", "rt": "5",
+                "rw": "2", "description": f"Lubang besar di tengah jalan sejak minggu lalu ({i}).",
+                "identity": "anonymous", "consent": True}}
+
+
+def submit_api(client: httpx.Client, body: dict) -> str | None:
+    """The timed API submission: 201 with the number. None if fine, else what went wrong."""
+    r = client.post(API, json=body)
+    if r.status_code != 201:
+        return f"{r.status_code} at {API}"
+    if not r.json().get("number"):
+        return f"no complaint number from {API}"
+    return None
+
+
 def insert_row(client: httpx.Client, i: int) -> str | None:
     r = client.post("/insert", data={"payload": f"row {i}"})
     if not 200 <= r.status_code < 300:
@@ -422,6 +446,7 @@ class Measured:
     paced: Pass
     paced_rate: float
     warmup_failures: list[str]
+    api: Measured | None = None  # the app's phone API, measured on the same server
 
     @property
     def failures(self) -> list[str]:
@@ -431,6 +456,7 @@ class Measured:
 def measure_app(args, dbs: Databases, tmp: Path) -> Measured:
     instance = tmp / "instance"
     env = base_env(instance, dbs.new("app"))
+    env["RATELIMIT_API_PHONE"] = "1000000 per minute"  # every request comes from one address here
     t = time.monotonic()
     run([str(BIN / "flask"), "db", "upgrade"], env)
     run([str(BIN / "flask"), "seed"], env)
@@ -456,10 +482,26 @@ def measure_app(args, dbs: Databases, tmp: Path) -> Measured:
         paced = open_loop(paced_flows, submit_flow, clients, rate, args.max_threads, args.concurrency)
         print(f"  paced: {paced.done} submissions at {rate:.1f}/s: p50 {paced.pct(50):.1f} ms, "
               f"p95 {paced.pct(95):.1f} ms", flush=True)
-        return Measured("app", peak, paced, rate, warmup.failures)
+        return Measured("app", peak, paced, rate, warmup.failures, api=measure_api(args, server, clients, warm_n))
     finally:
         clients.close()
         server.stop()
+
+
+def measure_api(args, server: Server, clients: ClientPool, warm_n: int) -> Measured:
+    """POST /api/v1/laporan on the running app: closed loop, then paced at half its peak."""
+    warmup = closed_loop([api_report(i) for i in range(warm_n)], submit_api, clients, args.concurrency,
+                         args.pass_time_limit)
+    peak = closed_loop([api_report(i) for i in range(args.flows)], submit_api, clients, args.concurrency,
+                       args.pass_time_limit)
+    print(f"  api peak: {peak.done} submissions in {peak.elapsed:.2f}s = {peak.rate:.1f}/s", flush=True)
+    rate = max(peak.rate / 2, 0.5)
+    n = max(20, min(args.max_paced, math.ceil(rate * args.paced_seconds)))
+    paced = open_loop([api_report(i) for i in range(n)], submit_api, clients, rate, args.max_threads,
+                      args.concurrency)
+    print(f"  api paced: {paced.done} submissions at {rate:.1f}/s: p50 {paced.pct(50):.1f} ms, "
+          f"p95 {paced.pct(95):.1f} ms", flush=True)
+    return Measured("api", peak, paced, rate, warmup.failures)
 
 
 def measure_baseline(args, dbs: Databases, tmp: Path) -> Measured:
@@ -499,13 +541,19 @@ def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
           f"other work on the machine skews these figures)")
     print(f"{'':32} {'peak/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'at /s':>7} {'n peak':>7} {'n paced':>7} "
           f"{'failed':>6} {'client CPU':>10}")
-    for label, m in (("app  POST /kirim -> receipt page", app), ("base POST /insert (1 row)", base)):
+    lines = [("app  POST /kirim -> receipt page", app)]
+    if app.api is not None:
+        lines.append(("api  POST /api/v1/laporan (JSON)", app.api))
+    for label, m in (*lines, ("base POST /insert (1 row)", base)):
         cpu = m.peak.cpu / m.peak.elapsed * 100 if m.peak.elapsed else 0
         print(f"{label:32} {m.peak.rate:8.1f} {m.paced.pct(50):7.1f} {m.paced.pct(95):7.1f} {m.paced_rate:7.1f} "
               f"{m.peak.done:7d} {m.paced.done:7d} {len(m.failures):6d} {cpu:9.0f}%")
     print("(peak/s: successful requests/s, closed loop; p50/p95: open loop at half that peak, from each request's"
           " scheduled start, successful requests only; client CPU: this process in the peak pass, % of one core)")
     print(f"submit_ratio={ratio:.2f}")
+    if app.api is not None:
+        api_ratio = app.api.peak.rate / base.peak.rate if base.peak.rate else float("nan")
+        print(f"api_submit_ratio={api_ratio:.2f}")
     ok_ratio = ratio >= TARGET_RATIO
     ok_p95 = app.paced.pct(95) < TARGET_P95_MS
     print(f"target submit_ratio >= {TARGET_RATIO}: {'MET' if ok_ratio else 'NOT MET'} ({ratio:.2f})")
@@ -514,7 +562,9 @@ def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
     if RETRIES.count:
         print(f"note: {RETRIES.count} untimed set-up steps of the app answered 5xx and were retried, "
               f"e.g. {RETRIES.examples[0]} (see the gunicorn log with --keep)")
-    for m in (app, base):
+    for m in (app, app.api, base):
+        if m is None:
+            continue
         if m.failures:
             print(f"FAILED {m.name}: {len(m.failures)} requests, e.g. {m.failures[0]}")
 
@@ -564,7 +614,7 @@ def main(argv=None) -> int:
         base = measure_baseline(args, dbs, tmp)
         report(args, app, base, load_before)
         print(f"(total {time.monotonic() - t0:.0f}s)")
-        return 1 if app.failures or base.failures else 0
+        return 1 if app.failures or base.failures or (app.api and app.api.failures) else 0
     except SetupError as exc:
         print(f"set-up failed: {exc}", file=sys.stderr)
         return 2

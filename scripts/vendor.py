@@ -203,13 +203,20 @@ def gen_fontsource_css(pkg: dict, spec: dict, tb: Tarball, written: set[str]) ->
                 f"  font-family: '{spec['family']}';",
                 f"  font-style: {style};",
                 "  font-display: swap;",
-                f"  font-weight: {weight};",
+                f"  font-weight: {declared_weight(body, weight)};",
                 f"  src: url(./{woff2}) format('woff2');",
                 f"  unicode-range: {m.group(1).strip()};",
                 "}",
                 "",
             ]
     return "\n".join(lines).encode("utf-8")
+
+
+def declared_weight(body: str, weight) -> str:
+    """The face's font-weight as fontsource declares it: a range such as
+    "200 800" for a variable font (weights: ["wght"]), else the weight itself."""
+    m = re.search(r"font-weight:\s*([^;]+);", body)
+    return m.group(1).strip() if m else str(weight)
 
 
 GENERATORS = {"fontsource-css": gen_fontsource_css}

@@ -31,6 +31,12 @@ TEST_CONFIG = {
     "PUBLIC_BASE_URL": "https://aduan.jakarta-selatan.example",
     "CRM_TRACKING_URL_TEMPLATE": "https://crm.jakarta.go.id/?lacak={crm_number}",
     "CRM_MODE": "api",  # a test that switches to manual mode must not leak it into the next
+    # Every test client and browser test comes from 127.0.0.1: the per-address
+    # phone limit would turn a long browser run's later submissions into 429s.
+    # Tests of the limits themselves lower them (tests/kiosk/test_api*.py).
+    "RATELIMIT_API_PHONE": "10000 per minute",
+    "RATELIMIT_API_TRACK": "10000 per minute",
+    "RATELIMIT_RECEIPT_LINK": "10000 per minute",
 }
 
 
@@ -95,11 +101,14 @@ def _lane_app(db_url, tmp_path_factory):
 def _clear_transactional_tables(app) -> None:
     from backend.extensions import db
     from backend.models import (
-        Complaint, ComplaintPhoto, Draft, NumberCounter, NumberLease, OutboxItem, StatusEvent,
+        Complaint, ComplaintPhoto, Draft, MonitoringDaily, MonitoringFacet, NumberCounter, NumberLease, OutboxItem,
+        StatusEvent,
     )
 
     with app.app_context():
-        for model in (Draft, OutboxItem, StatusEvent, ComplaintPhoto, Complaint, NumberLease, NumberCounter):
+        # The monitoring rollups count the complaints: cleared with them.
+        for model in (Draft, OutboxItem, StatusEvent, ComplaintPhoto, Complaint, NumberLease, NumberCounter,
+                      MonitoringDaily, MonitoringFacet):
             db.session.execute(delete(model))
         _clear_officer_tables(db)
         db.session.commit()

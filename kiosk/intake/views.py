@@ -6,26 +6,41 @@ Answers live in a server-side draft (backend.drafts); the browser holds only
 the draft's id in its session. Each screen is a plain form that htmx boosts:
 a GET shows it, a POST validates it (422 with the answers kept on error),
 saves it to the draft and redirects to the next screen.
+
+Phones start at the app shell instead (`GET /lapor/`, shell.html): every
+screen in one page built from the same partials, driven by
+kiosk/static/js/flow.js, with the draft kept on the phone and the report sent
+through the device queue (queue.js) to the JSON API, offline too. Without a
+script its start button posts to the server flow above. Kiosks keep the
+server flow (a shared kiosk stores no draft); `/k/<code>/luring/` is their
+shell for when the network is down (numbers from a leased block).
 """
 from __future__ import annotations
 
 import io
+from dataclasses import replace
+from datetime import datetime, time, timedelta
 from functools import wraps
+from types import SimpleNamespace
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask import (
+    Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for,
+)
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from PIL import Image
 from sqlalchemy import select
 
-from backend import drafts, intake, workdays
+from backend import drafts, intake, validation, workdays
 from backend.extensions import csrf, db
 from backend.models import Category, CategoryGroup, Kiosk, Office, OfficeKind, utcnow
 from backend.photos import CleanPhoto, clean_photo
-from backend.statuses import Channel, Identity
+from backend.statuses import IDENTITY_LABELS, Channel, Identity
 from backend.validation import Invalid
 from kiosk import devices, receipts
 from kiosk.errors import render_error
+from kiosk.helpers import WIB
 from kiosk.intake.forms import (
     CategoryForm,
     DescriptionForm,
@@ -139,6 +154,8 @@ def _after_edit(draft, step: str):
 
 @bp.get("/")
 def start():
+    if g.kiosk is None:
+        return _shell()
     draft = _current_draft()
     office = g.kiosk.office if g.kiosk else _preset_office()
     return render_template(
@@ -165,7 +182,11 @@ def _preset_office() -> Office | None:
 
 @bp.post("/mulai")
 def begin():
-    form = StepForm()
+    # Phones: the start button is on the app shell, which the service worker
+    # keeps without a session and so without a CSRF token. Starting a report
+    # changes nothing worth forging, and SameSite=Lax keeps another site's
+    # post from carrying this session (so it cannot discard a draft here).
+    form = StepForm() if g.kiosk else StepForm(meta={"csrf": False})
     if not form.validate_on_submit():
         return render_template("intake/start.html", step="start", draft=None, form=form,
                                office=g.kiosk.office if g.kiosk else None, reset_form=ResetForm()), 400
@@ -390,6 +411,164 @@ def _render_receipt(complaint, *, auto_print: bool = False):
 
 def _lang() -> str:
     return str(get_locale() or "id")
+
+
+# --- the app shell (phones) and the offline shell (kiosks) ---------------------
+
+SHELL_LANGUAGES = ("id", "en")
+
+
+@bp.get("/luring/")
+def luring():
+    """A kiosk's offline shell, kept by the service worker when the kiosk's
+    start screen asks (kiosk-offline.js) and shown when the network is down."""
+    if g.kiosk is None:
+        abort(404)
+    return _shell()
+
+
+def _shell():
+    """One page with every screen of the flow (shell.html), kept by the
+    service worker: so nothing of a session is in it (no CSRF token, no draft,
+    no assisted-mode officer) and nothing personal. `?lang=` picks its
+    language without a session, as the worker fetches it without cookies."""
+    if request.headers.get("HX-Request"):
+        # A boosted link: the shell needs its own scripts, so a full page load.
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = request.full_path.rstrip("?")
+        return response
+    lang = request.args.get("lang")
+    if lang in SHELL_LANGUAGES and request.headers.get("Sec-Fetch-Mode") == "navigate":
+        # A person switched language: the server pages after the shell (the
+        # receipt) follow. Never for the worker's own fetches.
+        session["lang"] = lang
+    if lang not in SHELL_LANGUAGES:
+        lang = "id" if g.kiosk else _lang()
+    with force_locale(lang):
+        return render_template("intake/shell.html", **_shell_context(lang))
+
+
+def _shell_context(lang: str) -> dict:
+    cfg = current_app.config
+    office = g.kiosk.office if g.kiosk else _preset_office()
+    no_csrf = {"meta": {"csrf": False}, "formdata": None}
+    category_groups = db.session.scalars(select(CategoryGroup).order_by(CategoryGroup.sort)).all()
+    kelurahan_groups = _kelurahan_groups()
+    forms = {
+        "category": CategoryForm(**no_csrf),
+        "location": LocationForm(**no_csrf),
+        "description": DescriptionForm(**no_csrf),
+        "identity": IdentityForm(**no_csrf, data={"identity": Identity.NAMED.value}),
+    }
+    now = utcnow()
+    hours = office_hours_context(office)
+    tomorrow = datetime.combine(now.astimezone(WIB).date() + timedelta(days=1), time(), tzinfo=WIB)
+    default_kelurahan = None
+    if g.kiosk and g.kiosk.office.kind == OfficeKind.KELURAHAN:
+        default_kelurahan = g.kiosk.office.code
+    data = {
+        "kind": "kiosk" if g.kiosk else "phone",
+        "lang": lang,
+        "office": None if g.kiosk else (office.code if office else None),
+        "default_kelurahan": default_kelurahan,
+        "urls": _shell_urls(),
+        "limits": {
+            "description_min": validation.DESCRIPTION_MIN,
+            "description_max": cfg["DESCRIPTION_MAX_CHARS"],
+            "address_max": validation.ADDRESS_MAX,
+            "name_max": validation.NAME_MAX,
+            "photo_max_bytes": cfg["PHOTO_MAX_BYTES"],
+            "photo_max_side": cfg["PHOTO_STORED_MAX_SIDE"],
+        },
+        "messages": {k: str(v) for k, v in SHELL_MESSAGES.items()},
+        "identity_labels": {i.value: str(label) for i, label in IDENTITY_LABELS.items()},
+        "kelurahan": {kel.code: [kel.title, kec.title] for kec, kels in kelurahan_groups for kel in kels},
+    }
+    if g.kiosk:
+        data["kiosk"] = {"code": g.kiosk.code, "auto_print": bool(g.kiosk.auto_print)}
+    return {
+        "shell": True,
+        "step": "shell",
+        # The progress bar's first state; flow.js moves it.
+        "step_number": 1,
+        "step_count": len(STEP_NAMES),
+        "office": office,
+        "form": None,
+        "forms": forms,
+        "category_groups": category_groups,
+        "kelurahan_groups": kelurahan_groups,
+        "max_chars": cfg["DESCRIPTION_MAX_CHARS"],
+        "max_photo_mb": cfg["PHOTO_MAX_BYTES"] // (1024 * 1024),
+        "has_photo": False,
+        # Notices true for some hours only (the office is closed, today's duty):
+        # not in the copy the service worker keeps (fetched without cookies, not
+        # a navigation), where they would be wrong later and would change the
+        # precache version, hence an "update" prompt, whenever the office opens.
+        "show_dated": bool(g.kiosk) or bool(request.cookies) or request.headers.get("Sec-Fetch-Mode") == "navigate",
+        "duty_valid_until": tomorrow.isoformat(),
+        "shell_data": data,
+        "receipt_template": _placeholder_receipt(lang) if g.kiosk else None,
+        "placeholder_qr": PLACEHOLDER_QR,
+        **hours,
+    }
+
+
+def _shell_urls() -> dict:
+    root = request.script_root
+    if g.kiosk:
+        base = f"{root}/k/{g.kiosk.code}"
+        return {"submit": f"{base}/api/laporan", "numbers": f"{base}/api/nomor",
+                "start": url_for(".start"), "shell": url_for(".luring")}
+    return {"submit": f"{root}/api/v1/laporan", "track": f"{root}/api/v1/lacak/",
+            "start": url_for(".start"), "mine": url_for("main.mine")}
+
+
+# The rules flow.js checks before anything is sent (the server checks them
+# again): the same messages as the forms and backend.validation, as patterns.
+SHELL_MESSAGES = {
+    "required": _l("Please fill this in."),
+    "too_long": _l("Too long: at most %(n)d characters (now %(m)d)."),
+    "too_short": _l("Please write a little more: at least %(n)d characters."),
+    "category": _l("Choose what your report is about."),
+    "kelurahan": _l("Choose a kelurahan in South Jakarta from the list."),
+    "rt_rw": _l("RT and RW are numbers of up to 3 digits, for example 005."),
+    "phone": _l("Write an Indonesian phone number that starts with 08 or +62, for example 0812 3456 7890."),
+    "email": _l("This email address is not complete. Check it, for example nama@contoh.id."),
+    "nik": _l("A NIK has exactly 16 digits, as on your KTP."),
+    "identity": _l("Choose how you want to report."),
+    "consent": _l("Please read the privacy notice and tap to agree before sending."),
+    "photo_size": _l("This photo is too large (at most %(mb)d MB). Choose a smaller photo."),
+    "photo_format": _l("Only photos in JPEG, PNG or WebP format can be sent."),
+    "photo_unreadable": _l("This file is not a photo we can open. Send a JPEG, PNG or WebP photo."),
+    "step": _l("Step %(n)d of %(total)d"),
+    "kelurahan_name": _l("Kelurahan %(name)s"),
+    "conflict": _l("This report was already sent with other answers. Please start a new report."),
+    "no_number": _l("This kiosk has no complaint numbers left to give while the connection is down. "
+                    "Please report at the service desk, or from your phone."),
+}
+
+
+def _placeholder_receipt(lang: str):
+    """The kiosk's receipt (the one partial of printing/, as online) with
+    placeholders like [[number]] that kiosk-offline.js fills from the answers
+    and the leased number; the QR code comes with the lease."""
+    kiosk = g.kiosk
+    kelurahan = SimpleNamespace(name="[[kelurahan]]", title="[[place]]", kind=OfficeKind.KELURAHAN, parent=None)
+    complaint = SimpleNamespace(
+        number="[[n1]]-[[n2]]-[[n3]]-[[n4]]", language=lang, office=kiosk.office, kelurahan=kelurahan,
+        category=SimpleNamespace(name_id="[[category]]", name_en="[[category]]"), channel=Channel.KIOSK.value,
+        identity=Identity.ANONYMOUS.value, reporter_name=None, address="", rt="", rw="", crm_number=None,
+        submitted_at=utcnow(),
+    )
+    data = receipts.build_receipt(complaint, lang)
+    return replace(
+        data, received_at="[[received_at]]", follow_up_by="[[follow_up_by]]", place="[[place]]",
+        location="[[location]]", identity_label="[[reporter]]", reporter_name=None,
+        tracking_url=data.tracking_url.rsplit("/", 1)[0] + "/[[number]]",
+    )
+
+
+PLACEHOLDER_QR = Markup('<span class="qr-slot" data-receipt-qr></span>')
 
 
 # --- the receipt on paper ----------------------------------------------------

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, get_locale
 from sqlalchemy import select, text
 
+from backend import statuses
 from backend.crm import outbox as crm_outbox
 from backend.extensions import db
 from backend.models import Kiosk, Office
@@ -20,6 +22,28 @@ def index():
         select(Kiosk).join(Kiosk.office).filter(Kiosk.active.is_(True)).order_by(Office.code)
     ).all()
     return render_template("main/index.html", kiosks=kiosks)
+
+
+@bp.get("/laporan-saya")
+def mine():
+    """Laporan saya (my complaints): a page with no complaint in it. flow.js
+    lists those sent from this phone from its own storage; the service worker
+    keeps the page. `?lang=` as on the phone's app shell (kiosk/intake/views.py)."""
+    if request.headers.get("HX-Request"):
+        response = make_response("", 200)  # a boosted link: the page needs its own scripts
+        response.headers["HX-Redirect"] = request.full_path.rstrip("?")
+        return response
+    lang = request.args.get("lang")
+    if lang not in ("id", "en"):
+        lang = str(get_locale() or "id")
+    elif request.headers.get("Sec-Fetch-Mode") == "navigate":
+        session["lang"] = lang  # a person's choice, not the worker's fetch
+    with force_locale(lang):
+        return render_template("intake/mine.html", shell=True, step="mine", shell_data={
+            "kind": "mine", "lang": lang,
+            "urls": {"track": f"{request.script_root}/api/v1/lacak/", "start": url_for("phone.start")},
+            "tones": {str(s): str(info.tone) for s, info in statuses.STATUSES.items()},
+        })
 
 
 @bp.post("/bahasa")

@@ -156,7 +156,11 @@ def test_idle_kiosk_warns_then_wipes_the_session(kiosk_page, live_app, artifacts
 
 
 def test_phone_flow_at_360_px(phone_page, live_app, artifacts):
+    """Phones: the app shell (one page, one screen at a time, the draft on the
+    phone), sent through the device queue to the JSON API, then the receipt."""
     page = phone_page
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
     page.goto("/lapor/")
     shot(page, artifacts, "1-mulai")
 
@@ -164,13 +168,16 @@ def test_phone_flow_at_360_px(phone_page, live_app, artifacts):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"page is {width}px wide at 360px"
 
+    def heading():
+        return page.locator("main [data-step]:not([hidden]) h1")
+
     no_sideways_scroll()
     page.get_by_role("button", name="Mulai melapor").click()
     page.locator("label.choice", has_text="Sampah").first.click()
     no_sideways_scroll()
     shot(page, artifacts, "2-kategori")
     page.get_by_role("button", name="Lanjut").click()
-    expect(page.locator("h1")).to_contain_text("Di mana")
+    expect(heading()).to_contain_text("Di mana")
     page.get_by_role("combobox", name="Kelurahan").select_option(label="Cilandak Barat")
     no_sideways_scroll()
     shot(page, artifacts, "3-lokasi")
@@ -183,10 +190,16 @@ def test_phone_flow_at_360_px(phone_page, live_app, artifacts):
     no_sideways_scroll()
     shot(page, artifacts, "5-identitas-anonim")
     page.get_by_role("button", name="Lanjut").click()
+    expect(heading()).to_contain_text("Periksa")
     no_sideways_scroll()
     shot(page, artifacts, "6-periksa")
+    # One page so far: every screen was shown by the script, none asked of the server.
+    assert not [u for u in requests if re.search(r"/lapor/(mulai|kategori|lokasi|kejadian|identitas|periksa)", u)]
+    before = count(live_app, Complaint)
     page.get_by_role("button", name="Kirim laporan").click()
     expect(page.locator(".number")).to_be_visible()
+    assert "/tanda-terima/" in page.url  # the receipt of the JSON API's answer
+    assert count(live_app, Complaint) == before + 1
     no_sideways_scroll()
     shot(page, artifacts, "7-tanda-terima")
     number = receipt_number(page)

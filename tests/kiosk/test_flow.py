@@ -1,5 +1,6 @@
 """The intake flow through the Flask test client, on both database lanes."""
 import io
+import json
 import re
 
 import pytest
@@ -306,3 +307,72 @@ def test_office_hours_notice_and_record(app, flow, monkeypatch, moment, open_, n
     flow.file_complaint()
     with app.app_context():
         assert db.session.execute(select(Complaint.in_office_hours)).scalar_one() is open_
+
+
+# --- GET /lapor/: the phone's app shell (kiosk/templates/intake/shell.html) ------
+
+def _shell_data(html: str) -> dict:
+    return json.loads(re.search(r'<script type="application/json" id="shell-data">(.*?)</script>', html, re.S).group(1))
+
+
+def test_phone_start_is_the_app_shell_with_nothing_of_a_session(client):
+    r = client.get("/lapor/")
+    html = r.get_data(as_text=True)
+    # The service worker keeps this page: no cookie set, no CSRF token, no draft.
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers and "csrf_token" not in html
+    for step in ("start", "category", "location", "description", "identity", "review", "queued", "delivered"):
+        assert f'data-step="{step}"' in html
+    # The server flow's own partials and messages.
+    assert 'name="category" value="JALAN_RUSAK"' in html and 'id="kelurahan"' in html and 'id="consent"' in html
+    data = _shell_data(html)
+    assert data["kind"] == "phone" and data["urls"]["submit"] == "/api/v1/laporan"
+    assert data["messages"]["consent"].startswith("Mohon")
+    assert data["kelurahan"]["0101"] == ["Kelurahan Tebet Timur", "Kecamatan Tebet"]
+
+
+def test_phone_shell_keeps_the_office_preset_and_speaks_english_on_request(client):
+    html = client.get("/lapor/?kantor=0101").get_data(as_text=True)
+    assert _shell_data(html)["office"] == "0101" and 'action="/lapor/mulai?kantor=0101"' in html
+    english = client.get("/lapor/?lang=en").get_data(as_text=True)
+    assert "Start reporting" in english and _shell_data(english)["lang"] == "en"
+    # A boosted link: a full page load, so that the shell gets its scripts.
+    assert client.get("/lapor/", headers={"HX-Request": "true"}).headers["HX-Redirect"] == "/lapor/"
+
+
+def test_without_a_script_the_shell_starts_the_server_flow(app, flow):
+    flow.at("/lapor")
+    page = flow.post("/mulai", {}, with_token=False)  # the shell has no token to send
+    assert page.status == 303 and page.location.endswith("/lapor/kategori")
+    assert flow.get("/kategori").status == 200
+
+
+def test_kiosk_offline_shell_holds_a_receipt_to_fill_and_nothing_of_a_session(client):
+    r = client.get("/k/tebet-timur/luring/")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers and "csrf_token" not in html
+    assert 'id="receipt-template"' in html and "[[n1]]" in html and "data-receipt-qr" in html
+    assert 'data-idle-reset="local"' in html  # the idle reset wipes the page, not a session
+    data = _shell_data(html)
+    assert data["kind"] == "kiosk" and data["default_kelurahan"] == "0101"
+    assert data["urls"]["submit"] == "/k/tebet-timur/api/laporan"
+    assert client.get("/lapor/luring/").status_code == 404
+
+
+def test_laporan_saya_is_a_page_without_any_complaint(client):
+    r = client.get("/laporan-saya")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers and "csrf_token" not in html
+    assert "data-mine-list" in html and "Laporan saya" in html
+
+
+def test_the_workers_copy_of_the_shell_leaves_out_what_is_true_for_hours_only(app, client, monkeypatch):
+    from datetime import datetime
+
+    from backend.workdays import WIB
+
+    monkeypatch.setattr("kiosk.intake.views.utcnow", lambda: datetime(2026, 11, 28, 10, 0, tzinfo=WIB))  # a Saturday
+    kept = client.get("/lapor/").get_data(as_text=True)  # as the worker fetches it: no cookie, no navigation
+    assert "hari kerja berikutnya" not in kept
+    shown = client.get("/lapor/", headers={"Sec-Fetch-Mode": "navigate"}).get_data(as_text=True)
+    assert "hari kerja berikutnya" in shown and 'data-valid-until="2026-11-30T07:30:00+07:00"' in shown
+

@@ -87,6 +87,10 @@
     idle.idleTimer = 0;
     const dialog = idle.dialog;
     if (!dialog || !dialog.isConnected) return;
+    if (dialog.hasAttribute("data-idle-paused")) {
+      armIdle(); // the offline shell's start screen: nobody's answers to clear (flow.js)
+      return;
+    }
     const warning = toInt(dialog.dataset.warningSeconds, 20);
     // Count down against the clock, not by counting ticks: a busy or
     // throttled page (or a test clock jumping ahead) still resets on time.
@@ -120,6 +124,14 @@
     stopIdleTimers();
     const form = idle.dialog && idle.dialog.querySelector("form[data-idle-reset]");
     if (!form || idle.resetting) return;
+    if (form.dataset.idleReset === "local") {
+      // The kiosk's offline shell: the answers live only in the page, so
+      // flow.js wipes them there (no server to ask while the network is down).
+      if (idle.dialog.open) idle.dialog.close();
+      doc.dispatchEvent(new CustomEvent("kios:idle-reset"));
+      armIdle();
+      return;
+    }
     idle.resetting = true;
     // A real POST (not htmx): the server wipes the session and redirects
     // to the kiosk's start screen. form.submit() fires no submit event.

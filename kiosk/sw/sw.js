@@ -1,0 +1,206 @@
+/* Kios Aduan — service worker (served at /sw.js, scope "/"; design in kiosk/sw/README.md).
+ *
+ * The server fills in PRECACHE (kiosk/pwa/precache.py): the version, the shell
+ * pages, the static files with their SRI hashes, and the paths that may hold
+ * personal data. A new deploy changes the version, hence these bytes, hence
+ * the browser installs a new worker with a cache of its own.
+ */
+"use strict";
+
+const PRECACHE = /*@PRECACHE@*/ { version: "dev", pages: [], static: [], personal: [] };
+const IMPORTS = /*@IMPORTS@*/ [];
+
+const PREFIX = "kios-aduan-";
+const CACHE = PREFIX + PRECACHE.version;
+const SYNC_TAG = "kios-aduan-queue";
+// The one page the worker stores on a page's request: a kiosk's offline shell.
+const KIOSK_SHELL = /^\/k\/[A-Za-z0-9_-]+\/luring\/$/;
+const PERSONAL = PRECACHE.personal.map((p) => new RegExp(p));
+const STATIC_URLS = new Set(PRECACHE.static.map((s) => s.url));
+
+// The offline queue (queue.js, with idb-keyval) must be imported while the
+// worker is first evaluated: Chromium refuses importScripts() later. The
+// server lists only files that exist; a failure still must not stop install.
+try {
+  if (IMPORTS.length) importScripts(...IMPORTS);
+} catch (err) {
+  console.warn("kios-aduan sw: importScripts failed", err);
+}
+
+const isPersonal = (url) => PERSONAL.some((re) => re.test(url.pathname));
+
+/* Fetch one URL for the cache. `credentials: 'omit'`: no cookie, so no session
+   and nothing personal. Pages: `cache: 'reload'`, always from the server.
+   Static files carry their hash (SRI): the copy the page has just loaded into
+   the HTTP cache is taken if it matches (no second download on a first
+   visit), else the server's; a stale copy can never enter a new version. */
+async function fetchForCache(url, { integrity, credentials = "omit" } = {}) {
+  const u = new URL(url, self.location.origin);
+  if (u.origin !== self.location.origin || isPersonal(u)) throw new Error(`refused: ${url}`);
+  const get = (cache) => fetch(new Request(u.href, { credentials, cache, redirect: "follow", integrity }));
+  let response;
+  if (integrity) {
+    try {
+      response = await get("force-cache");
+    } catch (err) {
+      response = await get("reload"); // the HTTP cache held other bytes
+    }
+  } else {
+    response = await get("reload");
+  }
+  // A redirected response cannot answer a navigation; an error page is not a shell.
+  if (!response.ok || response.redirected) throw new Error(`${url}: ${response.status}`);
+  return response;
+}
+
+/* ---------------------------------------------------------------- install */
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      const jobs = [
+        ...PRECACHE.pages.map((url) => ({ url })),
+        ...PRECACHE.static.map((s) => ({ url: s.url, integrity: s.integrity })),
+      ];
+      // A few at a time, each stored as it arrives (an unread body holds its
+      // connection). All or nothing: any failure fails the install, the old
+      // worker stays in charge and this half-filled cache is deleted.
+      const next = async () => {
+        for (let job = jobs.shift(); job; job = jobs.shift()) {
+          await cache.put(job.url, await fetchForCache(job.url, { integrity: job.integrity }));
+        }
+      };
+      await Promise.all([next(), next(), next(), next()]);
+      // Kiosks that kept an offline shell in the previous version keep one now.
+      await carryKioskShells(cache);
+    })().catch(async (err) => {
+      await caches.delete(CACHE);
+      throw err;
+    }),
+  );
+});
+
+async function carryKioskShells(cache) {
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX) || name === CACHE) continue;
+    const old = await caches.open(name);
+    for (const req of await old.keys()) {
+      const url = new URL(req.url);
+      if (!KIOSK_SHELL.test(url.pathname)) continue;
+      try {
+        await cache.put(url.pathname, await fetchForCache(url.pathname, { credentials: "same-origin" }));
+      } catch (err) {
+        // Offline at install time: the shell is refreshed when the kiosk page asks again.
+      }
+    }
+  }
+}
+
+/* --------------------------------------------------------------- activate */
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+      }
+      if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+      await self.clients.claim();
+    })(),
+  );
+});
+
+/* ------------------------------------------------------------------ fetch */
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  // POSTs (submissions, resets) always go to the network and are never stored.
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(navigate(event, url));
+  } else if (STATIC_URLS.has(url.pathname + url.search)) {
+    event.respondWith(fromCache(request));
+  }
+  // Everything else (htmx requests, the API, tracking, receipts, QR codes):
+  // the network, untouched, never cached.
+});
+
+/* Pages: always the network first (they carry the session and fresh data);
+   nothing is stored. Offline: the cached shell that fits the path. */
+async function navigate(event, url) {
+  try {
+    const preloaded = await event.preloadResponse;
+    return preloaded || (await fetch(event.request));
+  } catch (err) {
+    const cache = await caches.open(CACHE);
+    for (const candidate of offlineCandidates(url.pathname)) {
+      const hit = await cache.match(candidate, { ignoreVary: true });
+      if (hit) return hit;
+    }
+    return Response.error();
+  }
+}
+
+function offlineCandidates(path) {
+  const out = [];
+  const kiosk = path.match(/^\/k\/([A-Za-z0-9_-]+)\//);
+  if (kiosk) out.push(`/k/${kiosk[1]}/luring/`);
+  else if (path.startsWith("/lapor/")) out.push("/lapor/");
+  else if (path.startsWith("/laporan-saya")) out.push("/laporan-saya");
+  else if (PRECACHE.pages.includes(path)) out.push(path);
+  out.push("/luring");
+  return out;
+}
+
+/* Static files: from this version's cache; the network if missing. */
+async function fromCache(request) {
+  const cache = await caches.open(CACHE);
+  return (await cache.match(request, { ignoreVary: true })) || fetch(request);
+}
+
+/* --------------------------------------------------------------- messages */
+
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type === "skip-waiting") {
+    self.skipWaiting();
+  } else if (data.type === "cache-kiosk-shell") {
+    event.waitUntil(cacheKioskShell(data.url, event.source));
+  }
+});
+
+/* A kiosk page asks us to keep its offline page (/k/<code>/luring/). Sent with
+   the kiosk's cookie, since a paired kiosk answers only its own device; that
+   page shows no citizen's data (its contract, kiosk/sw/README.md). Every
+   kiosk page asks: a copy younger than KIOSK_SHELL_FRESH_MS is kept as it is. */
+const KIOSK_SHELL_FRESH_MS = 10 * 60 * 1000;
+
+async function cacheKioskShell(raw, source) {
+  let ok = false;
+  let path = "";
+  try {
+    const url = new URL(raw, self.location.origin);
+    path = url.pathname;
+    if (url.origin !== self.location.origin || url.search || !KIOSK_SHELL.test(path)) throw new Error("not a kiosk shell");
+    const cache = await caches.open(CACHE);
+    const held = await cache.match(path);
+    const age = held ? Date.now() - Date.parse(held.headers.get("Date") || "") : Infinity;
+    if (!(age < KIOSK_SHELL_FRESH_MS)) await cache.put(path, await fetchForCache(path, { credentials: "same-origin" }));
+    ok = true;
+  } catch (err) {
+    console.warn("kios-aduan sw: kiosk shell not cached", raw, err);
+  }
+  if (source) source.postMessage({ type: "kiosk-shell-cached", url: path, ok, version: PRECACHE.version });
+}
+
+/* ------------------------------------------------------- background sync */
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== SYNC_TAG) return;
+  // queue.js defines self.KiosQueue.flush(); a rejected promise makes the
+  // browser retry the sync later.
+  event.waitUntil(self.KiosQueue ? self.KiosQueue.flush() : Promise.resolve());
+});
