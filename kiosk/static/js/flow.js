@@ -948,17 +948,6 @@
       return `${get("day")} ${get("month")} ${get("year")}, ${get("hour")}.${get("minute")} WIB`;
     };
 
-    function groups(el, number) {
-      el.replaceChildren();
-      el.setAttribute("aria-label", number.replace(/-/g, " "));
-      for (const g of number.split("-")) {
-        const span = doc.createElement("span");
-        span.className = "number__group";
-        span.textContent = g;
-        el.append(span);
-      }
-    }
-
     function item(fill) {
       const li = template.content.firstElementChild.cloneNode(true);
       fill({
@@ -1020,7 +1009,7 @@
       }
       for (const r of sent) {
         items.push(item((x) => {
-          groups(x.number, r.number);
+          numberGroups(x.number, r.number);
           x.date.textContent = date(r.date);
           if (r.category) x.category.textContent = r.category;
           if (r.receipt_url) {
