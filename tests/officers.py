@@ -11,6 +11,7 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from backend import auth, validation
+from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Office, User
 
@@ -29,20 +30,21 @@ def make_user(username: str, role: str, office_code: str | None = None, *, phone
               email: str | None = None, full_name: str | None = None, pin: bool = True) -> int:
     """Create an officer (inside an app context); returns the id."""
     password_hash, pin_hash = _hashes()
-    office = db.session.execute(select(Office).filter_by(code=office_code)).scalar_one() if office_code else None
-    user = User(username=username, full_name=full_name or username.replace(".", " ").title(), role=role,
-                office=office, phone=validation.phone(phone or ""), email=validation.email(email or ""), password_hash=password_hash,
-                pin_hash=pin_hash if pin else None, active=True)
-    db.session.add(user)
-    db.session.commit()
+    # Read and write under the write lock: a live server may commit between a
+    # deferred read and our insert, and SQLite then refuses the upgrade at once.
+    with immediate_transaction():
+        office = db.session.execute(select(Office).filter_by(code=office_code)).scalar_one() if office_code else None
+        user = User(username=username, full_name=full_name or username.replace(".", " ").title(), role=role,
+                    office=office, phone=validation.phone(phone or ""), email=validation.email(email or ""),
+                    password_hash=password_hash, pin_hash=pin_hash if pin else None, active=True)
+        db.session.add(user)
     return user.id
 
 
 def sign_in(app, client, user_id: int) -> str:
     """A live console session for `user_id` in `client`, without the login form."""
-    with app.app_context():
+    with app.app_context(), immediate_transaction():
         token = auth.start_session(db.session.get(User, user_id))
-        db.session.commit()
     with client.session_transaction() as sess:
         sess["officer"] = token
     return token

@@ -14,6 +14,7 @@ from pyzbar.pyzbar import decode
 from sqlalchemy import func, select
 
 from backend import roster
+from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Draft, DutyDay, DutySection, Office
 from tests.browser.test_intake_browser import shot
@@ -117,7 +118,7 @@ def test_page_passes_axe_core(browser, live_server, artifacts, path, lang, width
 @pytest.fixture
 def duty_today(live_app):
     """A section on duty at the Mayor's office today (the live database lives for the whole run)."""
-    with live_app.app_context():
+    with live_app.app_context(), immediate_transaction():
         section = db.session.execute(select(DutySection).filter_by(name="Bagian Tata Pemerintahan")).scalar_one_or_none()
         if section is None:
             section = DutySection(name="Bagian Tata Pemerintahan", sort=1)
@@ -128,7 +129,6 @@ def duty_today(live_app):
             db.session.add(DutyDay(day=roster.today_wib(), section_id=section.id))
         else:
             day.section_id = section.id
-        db.session.commit()
         return "Bagian Tata Pemerintahan"
 
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend import auth
+from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Complaint, DutyDay, DutySection, User
 from tests.browser.test_intake_browser import shot, walk_to_review
@@ -98,7 +99,7 @@ def test_console_pages_at_a_desk(browser, live_server, live_app, artifacts):
     officer(live_app, "lurah.tebettimur", "pimpinan", "0101", full_name="H. Ahmad Fauzi")
     head = officer(live_app, "kabag.pem", "pimpinan", "0000", full_name="Dra. Ratna Sari")
     officer(live_app, "admin.browser", "admin", None, full_name="Admin Kota")
-    with live_app.app_context():
+    with live_app.app_context(), immediate_transaction():
         if db.session.execute(select(DutySection).filter_by(name="Bagian Pemerintahan")).scalar_one_or_none() is None:
             section = DutySection(name="Bagian Pemerintahan", sort=1)
             db.session.add(section)
@@ -106,7 +107,6 @@ def test_console_pages_at_a_desk(browser, live_server, live_app, artifacts):
             day = DutyDay(day=date(2026, 12, 1), section_id=section.id, note="Lobi lantai 1")
             day.officers = [db.session.get(User, head)]
             db.session.add(day)
-            db.session.commit()
     try:
         page.goto("/petugas/")
         expect(page.locator("h1")).to_contain_text("Masuk petugas")

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Kiosk
 from tests.browser.test_intake_browser import receipt_number, shot, walk_to_review
@@ -26,12 +27,11 @@ def kiosk_setting(live_app):
     saved = {}
 
     def change(**fields):
-        with live_app.app_context():
+        with live_app.app_context(), immediate_transaction():
             kiosk = db.session.execute(select(Kiosk).filter_by(code="tebet-timur")).scalar_one()
             for k, v in fields.items():
                 saved.setdefault(k, getattr(kiosk, k))
                 setattr(kiosk, k, v)
-            db.session.commit()
 
     yield change
     change(**saved)
