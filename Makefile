@@ -40,9 +40,9 @@ db: venv  ## migrate the database and load offices, categories and demo kiosks
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
 
-vendor:  ## re-fetch vendored front-end files from the npm registry (kiosk/static/vendor/manifest.json; tests: tests/vendor/manifest.json)
-	$(PYTHON) scripts/vendor.py
-	$(PYTHON) scripts/vendor.py --manifest tests/vendor/manifest.json
+vendor: venv  ## re-fetch vendored front-end files from the npm registry (kiosk/static/vendor/manifest.json; tests: tests/vendor/manifest.json); the venv's fontTools cuts the screen font
+	$(BIN)/python scripts/vendor.py
+	$(BIN)/python scripts/vendor.py --manifest tests/vendor/manifest.json
 
 bench: venv
 	$(BIN)/python bench/submit.py
