@@ -28,6 +28,8 @@ from pathlib import Path
 
 from flask import Flask, url_for
 
+from kiosk.pwa.delivery import served_bytes
+
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -50,7 +52,7 @@ STATIC_EXCLUDE: tuple[str, ...] = (
     "*/LICENCE",
     "*.woff",                 # WOFF 1 files are for WeasyPrint (receipts), browsers get woff2
     "vendor/plus-jakarta-sans/*",  # static weights: receipts and the console; the app uses the variable font
-    "*-latin-ext-*.woff2",    # fetched only for characters outside Latin-1: not in id/en text
+    "*-latin-*.woff2",        # latin-rest, latin-ext faces: only characters the UI never shows (the core face has them)
     "css/console.css",        # the officer console works online only
     "js/console.js",
     "icons/*.svg",            # inlined into pages by the server, never fetched by URL
@@ -162,12 +164,14 @@ def build(app: Flask) -> Precache:
         entries.append(Entry(path, _digest(body)[0], None, "page", len(body)))
 
     with app.test_request_context("/"):
-        files = [(url_for("static", filename=rel), STATIC / rel) for rel in static_files()]
+        files = [(url_for("static", filename=rel), rel, STATIC / rel) for rel in static_files()]
         for endpoint, filename in EXTRA_STATIC:
             bp = app.blueprints[endpoint.split(".")[0]]
-            files.append((url_for(endpoint, filename=filename), Path(bp.static_folder) / filename))
-    for url, path in files:
-        data = path.read_bytes()
+            files.append((url_for(endpoint, filename=filename), filename, Path(bp.static_folder) / filename))
+    for url, rel, path in files:
+        # The bytes the server sends (minified scripts and style sheets): the
+        # worker's fetch checks them against this hash (SRI).
+        data = served_bytes(rel, path.read_bytes())
         hexd, sri = _digest(data)
         entries.append(Entry(url, hexd, sri, "static", len(data)))
 
