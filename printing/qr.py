@@ -31,12 +31,16 @@ def qr_svg(data: str, *, title: str = "") -> str:
 
     One path: a horizontal line one module thick per run of dark modules,
     two commands per run instead of four per module, which is what a PDF
-    renderer parses on every receipt. No fixed size (the page or the receipt
-    sizes the code) and no ids (many codes may share a page: channels, posters).
+    renderer parses on every receipt. The moves are relative to the end of
+    the previous run ("m2 0h3", "m-30 1h1"): small numbers, a third fewer
+    bytes than absolute ones on every page and lease that carries codes; the
+    same lines. No fixed size (the page or the receipt sizes the code) and no
+    ids (many codes may share a page: channels, posters).
     """
     matrix = qr_matrix(data)
     size = len(matrix)
     runs = []
+    at = None  # (x, y) where the previous run ended
     for y, row in enumerate(matrix):
         x = 0
         while x < size:
@@ -44,7 +48,11 @@ def qr_svg(data: str, *, title: str = "") -> str:
                 start = x
                 while x < size and row[x]:
                     x += 1
-                runs.append(f"M{start} {y}.5h{x - start}")
+                if at is None:
+                    runs.append(f"M{start} {y}.5h{x - start}")
+                else:
+                    runs.append(f"m{start - at[0]} {y - at[1]}h{x - start}")
+                at = (x, y)
             else:
                 x += 1
     attrs = 'class="qr" role="img"'
@@ -53,7 +61,7 @@ def qr_svg(data: str, *, title: str = "") -> str:
     return (
         f'<svg {attrs} xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
         f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path stroke="#000" stroke-width="1" fill="none" d="{"".join(runs)}"/></svg>'
+        f'<path stroke="#000" fill="none" d="{"".join(runs)}"/></svg>'
     )
 
 

@@ -164,6 +164,19 @@ def start():
     )
 
 
+@bp.get("/layar-tunggu")
+def attract_slides():
+    """A kiosk attract screen's slides after the first (intake/_attract.html
+    says why they are not in the start page), in the start page's language
+    (`?lang=`). Nothing of a session: the kiosk's office, its channels, hours
+    and duty section."""
+    if g.kiosk is None:
+        abort(404)
+    lang = request.args.get("lang")
+    with force_locale(lang if lang in SHELL_LANGUAGES else _lang()):
+        return render_template("intake/_attract_slides.html")
+
+
 def office_hours_context(office: Office | None) -> dict:
     """Outside office hours: say that the report is still taken, and when it is processed."""
     now = utcnow()

@@ -155,6 +155,7 @@ def test_idle_kiosk_shows_the_attract_screen_and_a_touch_starts_the_flow(kiosk_p
     page.clock.run_for(11_000)
     expect(attract).to_be_visible()
     slides = attract.locator("[data-attract-slide]")
+    expect(slides.nth(3)).to_be_attached()  # the slides after the first, fetched while the kiosk waited
     count = slides.count()
     assert count >= 4  # touch to report, channels (two slides), hours, today's duty
     expected_links = channel_links(live_app, "0000")
@@ -207,7 +208,10 @@ def test_attract_screen_fits_a_portrait_kiosk(browser, live_server, artifacts):
     try:
         page.clock.install()
         page.goto("/k/tebet-timur/")
-        page.clock.run_for(61_000)
+        # Left alone for half the wait: the slides after the first are fetched.
+        page.clock.run_for(31_000)
+        expect(page.locator("[data-attract-slide]").nth(2)).to_be_attached()
+        page.clock.run_for(30_000)
         expect(page.locator("dialog#attract")).to_be_visible()
         for i in range(page.locator("[data-attract-slide]").count()):
             assert fits(page), f"slide {i + 1} is cut off"
@@ -215,6 +219,52 @@ def test_attract_screen_fits_a_portrait_kiosk(browser, live_server, artifacts):
             page.clock.run_for(8_000)
     finally:
         context.close()
+
+
+def test_attract_screen_fetches_its_other_slides_only_when_the_kiosk_is_left_alone(kiosk_page, artifacts):
+    """The start page carries the first slide; the others are fetched after
+    half the wait without a touch, once, and kept for the next start screens.
+    If they cannot be fetched (offline), the attract screen shows the first."""
+    page = kiosk_page
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if "/layar-tunggu" in r.url else None)
+    page.clock.install()
+    page.goto("/k/tebet-timur/")
+    slides = page.locator("dialog#attract [data-attract-slide]")
+    expect(slides).to_have_count(1)
+    for _ in range(3):  # a kiosk in use: a touch every 25 s
+        page.clock.run_for(25_000)
+        page.mouse.click(5, 500)
+    assert fetched == []
+    page.clock.run_for(31_000)
+    expect(slides.nth(2)).to_be_attached()
+    assert len(fetched) == 1 and fetched[0].endswith("/k/tebet-timur/layar-tunggu?lang=id")
+    # The next start screen (swapped in by htmx, as after "Finish") takes them from memory.
+    page.evaluate("""() => new Promise((done) => {
+        document.addEventListener('htmx:afterSettle', () => done(), {once: true});
+        htmx.ajax('GET', location.pathname, {target: '#page', select: '#page', swap: 'outerHTML'});
+    })""")
+    expect(slides.nth(2)).to_be_attached()
+    assert len(fetched) == 1
+    page.clock.run_for(61_000)
+    expect(page.locator("dialog#attract")).to_be_visible()
+    assert slides.count() >= 4
+
+
+def test_attract_screen_opens_with_its_first_slide_when_the_rest_cannot_be_fetched(kiosk_page, artifacts):
+    page = kiosk_page
+    page.route("**/layar-tunggu*", lambda route: route.abort("internetdisconnected"))
+    page.clock.install()
+    page.goto("/k/tebet-timur/")
+    page.clock.run_for(61_000)
+    attract = page.locator("dialog#attract")
+    expect(attract).to_be_visible()
+    expect(attract.locator("[data-attract-slide]")).to_have_count(1)
+    expect(attract.locator(".attract__slide--touch")).to_be_visible()
+    screen(page, artifacts, "attract-offline")
+    # A touch still starts the flow.
+    page.touchscreen.tap(900, 420)
+    expect(page.locator("h1")).to_contain_text("tentang apa")
 
 
 def test_attract_screen_is_not_shown_during_a_report(kiosk_page):

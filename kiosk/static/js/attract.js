@@ -9,6 +9,14 @@
  * the server answers), so office hours, today's duty section and the form's
  * token stay fresh on a kiosk left alone for days.
  *
+ * Only the first slide comes with the start page. The others (channels with
+ * their QR codes, hours, duty: most of the page's bytes) are fetched from
+ * data-slides once the kiosk has been left alone for half the wait, so a
+ * kiosk in use never fetches them and the start page loads light. They are
+ * kept here for the start screens that follow (htmx swaps) and fetched again
+ * after data-refresh-seconds. If they cannot be fetched (offline), the attract
+ * screen still opens, with its first slide.
+ *
  * Plain ES2020, loaded with `defer`, no inline code (strict CSP). htmx swaps
  * #page on every navigation: the dialog is looked up again after each swap.
  * The idle reset of the flow's other screens is in app.js, section 1.
@@ -28,17 +36,64 @@
     waitTimer: 0,
     slideTimer: 0,
     refreshTimer: 0,
+    fetchTimer: 0,
     index: 0,
     starting: false,
   };
+
+  // The slides after the first, as fetched: {url, html, at}; one fetch at a time.
+  let more = null;
+  let fetching = null;
 
   function stopTimers() {
     if (state.waitTimer) clearTimeout(state.waitTimer);
     if (state.slideTimer) clearInterval(state.slideTimer);
     if (state.refreshTimer) clearTimeout(state.refreshTimer);
+    if (state.fetchTimer) clearTimeout(state.fetchTimer);
     state.waitTimer = 0;
     state.slideTimer = 0;
     state.refreshTimer = 0;
+    state.fetchTimer = 0;
+  }
+
+  /* Put the fetched slides into the dialog, after its first slide; a fresher
+     fetch replaces them, but not while they show (the next wait takes it). */
+  function insertMore(dialog) {
+    const box = dialog && dialog.querySelector("[data-attract-slides]");
+    if (!box || !more || more.url !== dialog.dataset.slides) return;
+    if (dialog.dataset.moreAt === String(more.at) || (dialog.open && dialog.dataset.moreAt)) return;
+    for (const old of box.querySelectorAll("[data-attract-more]")) old.remove();
+    const template = doc.createElement("template");
+    template.innerHTML = more.html; // our own server's markup (same origin, no scripts run)
+    for (const slide of template.content.querySelectorAll("[data-attract-slide]")) {
+      slide.hidden = true;
+      slide.dataset.attractMore = "";
+      box.append(slide);
+    }
+    dialog.dataset.moreAt = String(more.at);
+  }
+
+  function stale(dialog) {
+    const maxAge = toInt(dialog.dataset.refreshSeconds, 900) * 1000;
+    return !more || more.url !== dialog.dataset.slides || Date.now() - more.at > maxAge;
+  }
+
+  /* Fetch the slides after the first; on failure (offline) the attract
+     screen keeps what it has, and the next wait tries again. */
+  function fetchMore(dialog) {
+    const url = dialog.dataset.slides;
+    if (!url || fetching) return fetching;
+    fetching = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then((response) => (response.ok ? response.text() : Promise.reject(new Error(String(response.status)))))
+      .then((html) => {
+        if (html.includes("data-attract-slide")) more = { url, html, at: Date.now() };
+      })
+      .catch(() => {})
+      .finally(() => {
+        fetching = null;
+        if (state.dialog && state.dialog.isConnected) insertMore(state.dialog);
+      });
+    return fetching;
   }
 
   function slides() {
@@ -66,9 +121,12 @@
     state.dialog = dialog instanceof HTMLDialogElement ? dialog : null;
     if (!state.dialog || state.starting) return;
     if (state.dialog.open) state.dialog.close();
+    insertMore(state.dialog);
     showSlide(0);
-    const seconds = toInt(state.dialog.dataset.attractSeconds, 60);
-    state.waitTimer = setTimeout(open, Math.max(1, seconds) * 1000);
+    const seconds = Math.max(1, toInt(state.dialog.dataset.attractSeconds, 60));
+    state.waitTimer = setTimeout(open, seconds * 1000);
+    const found = state.dialog;
+    if (stale(found)) state.fetchTimer = setTimeout(() => fetchMore(found), (seconds * 1000) / 2);
   }
 
   function open() {
@@ -85,6 +143,7 @@
     }
     const start = dialog.querySelector("[data-attract-start]");
     if (start) start.focus({ preventScroll: true });
+    if (stale(dialog)) fetchMore(dialog); // not fetched yet: the slides join the round when they come
     const every = Math.max(2, toInt(dialog.dataset.slideSeconds, 8));
     state.slideTimer = setInterval(() => showSlide(state.index + 1), every * 1000);
     scheduleRefresh();
