@@ -397,6 +397,174 @@ def test_kiosk_offline_shell_is_wiped_by_the_idle_reset(kiosk_page):
     assert page.evaluate("() => KiosQueue.all().then(q => q.length)") == 0  # nothing kept on the kiosk
 
 
+
+# --- a kiosk cut off half-way through the online flow -------------------------
+
+CARRIED = "() => JSON.parse(sessionStorage.getItem('kios-aduan:answers:tebet-timur'))"
+
+
+def kiosk_ready(page):
+    """The online kiosk's start screen, with leased numbers and its offline shell kept."""
+    page.goto("/k/tebet-timur/")
+    wait_for(page, "() => KiosQueue.leases.get('tebet-timur').then(l => l && l.numbers.length > 0)")
+    wait_for(page, "() => navigator.serviceWorker.controller && caches.match('/k/tebet-timur/luring/').then(r => !!r)",
+             timeout_ms=20000)
+
+
+def test_kiosk_cut_off_mid_flow_carries_the_answers_to_the_offline_shell(device, live_app, artifacts):
+    page = device("kiosk")
+    errors = watch_errors(page)
+    page.add_init_script(PRINT_SPY)
+    kiosk_ready(page)
+    assert page.evaluate(CARRIED) is None
+    page.get_by_role("button", name="Mulai melapor").click()
+    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.locator("h1")).to_contain_text("Di mana")
+    page.get_by_role("combobox", name="Kelurahan").select_option(label="Menteng Dalam")
+    page.get_by_label("Alamat jalan atau patokan").fill("Jl. Kenanga No. 9")
+    page.locator("#rt").fill("7")
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.locator("h1")).to_contain_text("Apa yang terjadi")
+    page.locator("textarea").fill(DESCRIPTION)
+    page.locator("input[type=file][name=photo]").set_input_files(
+        files=[{"name": "lubang.png", "mimeType": "image/png", "buffer": png_bytes()}])
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.locator("h1")).to_contain_text("Bagaimana")
+
+    # Each step's answers as sent, in this tab only: no token, no key, no photo.
+    carried = page.evaluate(CARRIED)
+    assert carried["done"] == ["category", "location", "description"] and carried["photo"] is True
+    assert carried["answers"] == {"category": "JALAN_RUSAK", "kelurahan": "0103", "address": "Jl. Kenanga No. 9",
+                                  "rt": "7", "rw": "", "description": DESCRIPTION}
+    assert page.evaluate("() => localStorage.length") == 0
+
+    # The network goes down as the citizen sends the identity screen.
+    page.get_by_role("textbox", name="Nama").fill("Siti Rahayu")
+    page.get_by_role("textbox", name="Nomor ponsel atau WhatsApp").fill("0812 3456 7890")
+    page.locator("label.consent").click()
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Lanjut").click()
+    review = page.locator("[data-step=review]")
+    expect(review).to_be_visible()
+    assert page.url.endswith("/k/tebet-timur/luring/#review")
+    notice = page.locator("[data-carried]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Koneksi ke server terputus, tetapi jawaban Anda masih tersimpan.")
+    expect(notice.locator("[data-carried-photo]")).to_contain_text("pilih lagi di layar “Apa yang terjadi?”")
+    expect(page.locator("[data-kiosk-offline]")).to_be_hidden()  # the notice says it already
+    for text in ("Jalan rusak / berlubang", "Menteng Dalam, Jl. Kenanga No. 9, RT 007", DESCRIPTION,
+                 "Siti Rahayu", "0812 3456 7890"):
+        expect(review).to_contain_text(text)
+    assert page.evaluate(CARRIED) is None  # taken into the page's memory at once
+    shot(page, artifacts, "1-luring-jawaban-terbawa")
+
+    # The photo again, then sent offline with a leased number.
+    review.locator("a[data-goto=description]").click()
+    expect(page.locator("[data-step=description] textarea")).to_have_value(DESCRIPTION)
+    expect(notice).to_be_hidden()  # said once, where the shell opened
+    page.locator("input[type=file][name=photo]").set_input_files(
+        files=[{"name": "lubang.png", "mimeType": "image/png", "buffer": png_bytes()}])
+    expect(page.locator("[data-photo-preview]")).to_be_visible()
+    page.get_by_role("button", name="Lanjut").click()
+    expect(review).to_be_visible()
+    page.get_by_role("button", name="Kirim laporan").click()
+    receipt = page.locator("[data-step=receipt]")
+    expect(receipt).to_be_visible()
+    number = shown_number(receipt.locator(".rcpt .number").first)
+    expect(receipt).to_contain_text("Siti Rahayu")
+    expect(receipt).to_contain_text("Kelurahan Menteng Dalam")
+
+    page.context.set_offline(False)
+    page.evaluate("() => KiosQueue.flush()")
+    wait_for(page, "() => KiosQueue.all().then(q => q.length === 0)")  # the receipt screen's own flush may be the one
+    row = complaint_numbered(live_app, number)
+    assert row is not None and row.reporter_name == "Siti Rahayu" and row.description == DESCRIPTION
+    assert errors == []
+
+
+def test_kiosk_carries_no_identity_for_an_anonymous_report_and_what_was_typed_when_cut_off(device, artifacts):
+    page = device("kiosk")
+    errors = watch_errors(page)
+    kiosk_ready(page)
+    page.get_by_role("button", name="Mulai melapor").click()
+    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_role("button", name="Lanjut").click()  # the kiosk's own kelurahan
+    page.locator("textarea").fill(DESCRIPTION)
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_role("textbox", name="Nama").fill("Budi Santoso")
+    page.get_by_role("textbox", name="Email").fill("santoso@example.id")
+    page.locator("label.choice", has_text="Anonim").click()
+    page.locator("label.consent").click()
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.locator("h1")).to_contain_text("Periksa")
+    carried = page.evaluate(CARRIED)
+    assert carried["answers"]["identity"] == "anonymous" and carried["answers"]["consent"] is True
+    assert not {"name", "phone", "email", "nik"} & set(carried["answers"]) and carried["photo"] is False
+    assert "Santoso" not in page.evaluate("() => sessionStorage.getItem('kios-aduan:answers:tebet-timur')")
+
+    # Back to the description, typed further, then the network fails on "Back" (nothing sent):
+    # what the screen held comes along.
+    page.locator("a[href*='kejadian']").click()
+    expect(page.locator("h1")).to_contain_text("Apa yang terjadi")
+    page.locator("textarea").fill(DESCRIPTION + " Sudah dua orang terluka.")
+    page.context.set_offline(True)
+    page.get_by_role("link", name="Kembali").click()
+    review = page.locator("[data-step=review]")
+    expect(review).to_be_visible()
+    expect(review).to_contain_text("Sudah dua orang terluka.")
+    expect(review).to_contain_text("Anonim")
+    expect(page.locator("[data-carried-photo]")).to_be_hidden()
+    assert "Santoso" not in page.content()
+    for name in ("name", "phone", "email", "nik"):  # the hidden identity screen's fields too
+        assert page.locator(f"[data-step=identity] input[name={name}]").input_value() == ""
+    shot(page, artifacts, "1-luring-anonim")
+    assert errors == []
+
+
+def test_kiosk_idle_reset_leaves_the_next_citizen_nothing_to_carry(device, artifacts):
+    page = device("kiosk")
+    errors = watch_errors(page)
+    kiosk_ready(page)
+    page.get_by_role("button", name="Mulai melapor").click()
+    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Alamat jalan atau patokan").fill("Jl. Kenanga No. 9")
+    page.get_by_role("button", name="Lanjut").click()
+    page.locator("textarea").fill(DESCRIPTION)
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.locator("h1")).to_contain_text("Bagaimana")
+    assert page.evaluate(CARRIED)["answers"]["address"] == "Jl. Kenanga No. 9"
+
+    # The citizen walks away. The reset's own request answers a bare page, so
+    # that only app.js can have wiped the copy (not the start screen after it).
+    page.route("**/k/tebet-timur/selesai", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<!doctype html><title>reset</title>"))
+    page.evaluate("""() => {
+        const dialog = document.getElementById('idle');
+        dialog.dataset.idleSeconds = '1';
+        dialog.dataset.warningSeconds = '1';
+        document.dispatchEvent(new Event('keydown'));  // re-arms with the short times
+    }""")
+    page.wait_for_url("**/k/tebet-timur/selesai", timeout=10000)
+    assert page.evaluate("() => Object.keys(sessionStorage).filter(k => k.startsWith('kios-aduan:'))") == []
+    page.unroute("**/k/tebet-timur/selesai")
+
+    # The next citizen, and the network fails at once: an empty form.
+    page.goto("/k/tebet-timur/")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Mulai melapor").click()
+    expect(page.locator("[data-step=start]")).to_be_visible()
+    expect(page.locator("[data-carried]")).to_be_hidden()
+    page.get_by_role("button", name="Mulai melapor").click()
+    expect(page.locator("[data-step=category]")).to_be_visible()
+    assert page.locator("input[name=category]:checked").count() == 0
+    assert page.get_by_label("Alamat jalan atau patokan").input_value() == ""
+    assert page.locator("textarea").input_value() == ""
+    assert "Kenanga" not in page.content()
+    assert errors == []
+
 def test_without_javascript_the_phone_start_posts_to_the_server_flow(browser, live_server):
     context = browser.new_context(java_script_enabled=False, base_url=live_server, locale="id-ID",
                                   viewport={"width": 360, "height": 740})

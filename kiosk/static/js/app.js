@@ -120,10 +120,24 @@
     if (idle.remaining === 0) resetKiosk();
   }
 
+  /* The copy of the answers kept for the offline shell (kiosk-offline.js,
+     flow.js): the next citizen must never find it. */
+  function wipeCarried() {
+    try {
+      for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+        const key = sessionStorage.key(i);
+        if (key && key.startsWith("kios-aduan:answers:")) sessionStorage.removeItem(key);
+      }
+    } catch (_err) {
+      /* storage switched off: nothing was kept either */
+    }
+  }
+
   function resetKiosk() {
     stopIdleTimers();
     const form = idle.dialog && idle.dialog.querySelector("form[data-idle-reset]");
     if (!form || idle.resetting) return;
+    wipeCarried(); // first: even if the reset's own request fails
     if (form.dataset.idleReset === "local") {
       // The kiosk's offline shell: the answers live only in the page, so
       // flow.js wipes them there (no server to ask while the network is down).

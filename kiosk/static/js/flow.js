@@ -16,7 +16,11 @@
  * this page's memory only (wiped by "Finish" and the idle reset); sending
  * takes the next leased number, shows and prints the receipt (the receipt
  * partial of printing/, rendered with [[placeholders]]) and leaves the
- * report in the queue until the network is back.
+ * report in the queue until the network is back. A citizen cut off half-way
+ * through the online flow carries on here: kiosk-offline.js copied the
+ * answers into this tab's sessionStorage; they are taken into this page's
+ * memory (the copy removed at once), checked as typed ones, and the shell
+ * opens at the first screen not answered yet. A photo is not carried.
  *
  * "Laporan saya" (/laporan-saya): the phone's sent reports, from IndexedDB.
  *
@@ -189,9 +193,14 @@
         qs(".progress__text", progress).textContent = fmt(M.step, { n: index + 1, total: STEPS.length });
       }
     }
-    // The kiosk's "no connection" line: where the citizen decides (start, send), not on every question.
+    // "Your answers are still here": on the screen the shell opened at, until the citizen moves on.
+    if (step !== carriedAt) carriedAt = "";
+    const carried = qs("[data-carried]");
+    if (carried) carried.hidden = !carriedAt;
+    // The kiosk's "no connection" line: where the citizen decides (start, send), not on every
+    // question, nor beside the carried-answers notice, which says it already.
     const banner = qs("[data-kiosk-offline]");
-    if (banner) banner.hidden = !["start", "review"].includes(step);
+    if (banner) banner.hidden = !["start", "review"].includes(step) || Boolean(carriedAt);
     // The idle warning (app.js) only where there is something to clear.
     const idleDialog = doc.getElementById("idle");
     if (idleDialog) idleDialog.toggleAttribute("data-idle-paused", step === "start");
@@ -850,11 +859,83 @@
   }
 
   function resetKiosk() {
+    takeCarried(); // normally gone already (taken at load); never left for the next citizen
+    carriedAt = "";
     newReport();
     state.key = null;
     const slot = screens.receipt && qs("[data-receipt-slot]", screens.receipt);
     if (slot) slot.replaceChildren();
     show("start", { push: false });
+  }
+
+  /* The answers given online before the network failed (kiosk-offline.js
+     keeps them under the same key). Read once, then removed: from now on
+     they live in this page's memory only, as answers typed here do. */
+  const CARRY_KEY = isKiosk && D.kiosk ? `kios-aduan:answers:${D.kiosk.code}` : "";
+  const PERSONAL = ["name", "phone", "email", "nik"];
+  let carriedAt = ""; // the screen showing the "answers kept" notice
+
+  function takeCarried() {
+    if (!CARRY_KEY) return null;
+    let raw = null;
+    try {
+      raw = sessionStorage.getItem(CARRY_KEY);
+      sessionStorage.removeItem(CARRY_KEY);
+    } catch (_err) {
+      return null; // storage switched off: nothing was kept
+    }
+    try {
+      const record = JSON.parse(raw || "null");
+      return record && typeof record === "object" && record.answers && typeof record.answers === "object" ? record : null;
+    } catch (_err) {
+      return null;
+    }
+  }
+
+  /* Open at the first screen not answered (or the review); false: nothing to carry. */
+  function restoreCarried() {
+    const record = takeCarried();
+    if (!record) return false;
+    const given = record.answers;
+    const done = new Set((Array.isArray(record.done) ? record.done : []).filter((s) => STEPS.includes(s)));
+    const anything = done.size > 0 || Object.values(given).some((v) => v === true || (typeof v === "string" && v.trim()));
+    if (!anything) return false;
+    newReport(); // a new key and this page's defaults (the kiosk's kelurahan, "with my name")
+    const a = { ...state.answers };
+    // Only strings, and no longer than any answer may be: the rest is not an answer.
+    for (const name of ["category", "kelurahan", "identity", ...TEXT_FIELDS]) {
+      if (typeof given[name] === "string") a[name] = given[name].slice(0, L.description_max);
+    }
+    a.consent = given.consent === true;
+    // Choices as if tapped here: what this page does not offer is dropped, and asked again.
+    if (!options("category").includes(a.category)) a.category = "";
+    const select = field("kelurahan");
+    const codes = select ? qsa("option", select).map((o) => o.value).filter(Boolean) : [];
+    if (!codes.includes(a.kelurahan)) {
+      a.kelurahan = "";
+      done.delete("location");
+    }
+    if (!options("identity").includes(a.identity)) {
+      a.identity = state.answers.identity;
+      done.delete("identity");
+    }
+    if (a.identity === "anonymous") for (const name of PERSONAL) a[name] = ""; // as the server: no identity at all
+    fillForms(a);
+    applyDefaults();
+    readForms();
+    let step = "review";
+    for (const s of STEPS.slice(0, -1)) {
+      if (!done.has(s) || Object.keys(check(s, state.answers)).length) {
+        step = s;
+        break;
+      }
+    }
+    const note = qs("[data-carried]");
+    const photo = note && qs("[data-carried-photo]", note);
+    if (photo) photo.hidden = record.photo !== true; // a photo is never carried: choose it again
+    carriedAt = step;
+    show(step, { push: false });
+    return true;
   }
 
   if (isKiosk) {
@@ -886,6 +967,7 @@
     showNetwork();
     applyDefaults();
     readForms();
+    if (isKiosk && restoreCarried()) return;
     if (isKiosk || !Q) {
       show("start", { push: false });
       return;

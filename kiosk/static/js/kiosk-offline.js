@@ -25,6 +25,106 @@
   const REFILL_EVERY_MS = 60 * 1000; // the start screen shows again after every citizen
 
   const onStart = () => Boolean(doc.querySelector("#page.page--start"));
+  const onReceipt = () => Boolean(doc.querySelector("#page.page--receipt"));
+
+  /* ------------------------------------------------ answers carried offline */
+
+  // The same key in flow.js (which takes the copy) and app.js (which wipes it).
+  const CARRY_KEY = `kios-aduan:answers:${code}`;
+  // What a step form may hand over; anything else (csrf_token,
+  // idempotency_key, remove_photo, the photo itself) stays behind.
+  const CARRY_FIELDS = ["category", "kelurahan", "address", "rt", "rw", "description",
+    "identity", "name", "phone", "email", "nik", "consent"];
+  const PERSONAL = ["name", "phone", "email", "nik"];
+  // A server step form is known by the question it asks (its markup has no step name).
+  const STEP_BY_FIELD = { category: "category", kelurahan: "location", description: "description", identity: "identity" };
+
+  function wipeCarried() {
+    try {
+      sessionStorage.removeItem(CARRY_KEY);
+    } catch (_err) {
+      /* storage switched off: nothing was kept either */
+    }
+  }
+
+  function readCarried() {
+    try {
+      const record = JSON.parse(sessionStorage.getItem(CARRY_KEY) || "null");
+      if (record && typeof record === "object" && record.answers && Array.isArray(record.done)) return record;
+    } catch (_err) {
+      /* unreadable: start a new copy */
+    }
+    return { answers: {}, done: [], photo: false };
+  }
+
+  function stepOf(form) {
+    if (!(form instanceof HTMLFormElement) || !form.closest("#page") || !form.classList.contains("step")) return "";
+    for (const [name, step] of Object.entries(STEP_BY_FIELD)) if (form.elements.namedItem(name)) return step;
+    return "";
+  }
+
+  /* Copy one step form's answers; `sent`: the citizen pressed its button, so
+     the offline shell may move past this screen (if the answers pass there). */
+  function capture(form, sent) {
+    const step = stepOf(form);
+    if (!code || !step) return;
+    const record = readCarried();
+    const data = new FormData(form);
+    for (const name of CARRY_FIELDS) {
+      if (!form.elements.namedItem(name)) continue; // another screen's question
+      const value = data.get(name);
+      record.answers[name] = name === "consent" ? value !== null : typeof value === "string" ? value : "";
+    }
+    if (record.answers.identity === "anonymous") {
+      // As the server: an anonymous report keeps no identity at all.
+      for (const name of PERSONAL) delete record.answers[name];
+    }
+    if (step === "description") {
+      // Only whether there was a photo: the offline shell asks for it again.
+      const file = form.querySelector("input[type=file][name=photo]");
+      const remove = form.elements.namedItem("remove_photo");
+      const kept = remove instanceof HTMLInputElement && !remove.checked; // the draft's photo, on the server
+      record.photo = Boolean((file && file.files && file.files.length) || kept);
+    }
+    if (sent && !record.done.includes(step)) record.done.push(step);
+    try {
+      sessionStorage.setItem(CARRY_KEY, JSON.stringify(record));
+    } catch (_err) {
+      /* storage full or switched off: offline, the citizen types again */
+    }
+  }
+
+  // Leaving for good: a new session, the receipt, or assisted mode.
+  const ENDS_SESSION = /\/(?:selesai|bantuan)(?:\/|$)/;
+
+  doc.addEventListener("htmx:configRequest", (event) => {
+    const elt = event.detail && event.detail.elt;
+    const form = elt instanceof HTMLFormElement ? elt : elt instanceof Element ? elt.closest("form") : null;
+    if (!form) return;
+    if (ENDS_SESSION.test(new URL(form.action, location.href).pathname)) wipeCarried();
+    else if (String(event.detail.verb).toLowerCase() === "post") capture(form, true);
+  });
+
+  // Refused by the server (422): that screen is not answered yet.
+  doc.addEventListener("htmx:afterRequest", (event) => {
+    const { elt, xhr } = event.detail || {};
+    const step = stepOf(elt);
+    if (!step || !xhr || xhr.status < 400) return;
+    const record = readCarried();
+    if (!record.done.includes(step)) return;
+    record.done = record.done.filter((s) => s !== step);
+    try {
+      sessionStorage.setItem(CARRY_KEY, JSON.stringify(record));
+    } catch (_err) {
+      /* as above */
+    }
+  });
+
+  // Plain (not boosted) posts that end a session: "Back to self-service" and the like.
+  doc.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form instanceof HTMLFormElement && ENDS_SESSION.test(new URL(form.action, location.href).pathname)) wipeCarried();
+  }, true);
 
   function keepShell() {
     if (!("serviceWorker" in navigator) || !shellUrl) return;
@@ -58,13 +158,19 @@
   }
 
   function onStartScreen() {
+    // A new citizen, or a report already sent: no answers to carry.
+    if (onStart() || onReceipt()) wipeCarried();
     if (!onStart()) return;
     keepShell();
     refill();
   }
 
   // The server cannot be reached: the offline shell, if the worker keeps one.
-  doc.addEventListener("htmx:sendError", async () => {
+  doc.addEventListener("htmx:sendError", async (event) => {
+    // What this screen holds, sent or not: the form the citizen just tried to send.
+    const form = doc.querySelector("#page form.step");
+    const elt = event.detail && event.detail.elt;
+    if (form) capture(form, elt === form || (elt instanceof Element && form.contains(elt)));
     if (!shellUrl || !("caches" in window) || !navigator.serviceWorker || !navigator.serviceWorker.controller) return;
     try {
       if (await caches.match(shellUrl, { ignoreVary: true })) window.location.assign(shellUrl);
