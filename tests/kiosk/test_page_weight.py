@@ -1,17 +1,22 @@
 """What the two start pages carry (issue 6: first load at most 60 KB): the
 kiosk's attract slides after the first come on demand, the receipt's
-stylesheet only where a receipt can show, icons and QR codes without dead
-bytes, the QR codes drawing exactly the modules of the code."""
+stylesheet only where a receipt can show, the other public pages' styles
+(pages.css) only on those pages, icons and QR codes without dead bytes, the
+QR codes drawing exactly the modules of the code."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from kiosk.helpers import ICONS, icon
+from kiosk.pwa import precache
 from printing.qr import qr_matrix, qr_svg
 
 RECEIPT_CSS = "/printing/static/receipt.css"
+PAGES_CSS = "/static/css/pages.css"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _page(html: str) -> str:
@@ -80,6 +85,56 @@ def test_offline_kiosk_shell_and_phone_receipt_pages_keep_it(client, flow):
     flow.file_complaint()
     receipt = flow.get("/tanda-terima").html
     assert RECEIPT_CSS in _head(receipt)
+
+
+# --- pages.css: the other public pages' own rules -----------------------------------
+
+def test_start_pages_do_not_load_the_pages_stylesheet(client, flow):
+    for path in ("/k/tebet-timur/", "/lapor/", "/laporan-saya", "/k/tebet-timur/luring/"):
+        assert PAGES_CSS not in client.get(path).get_data(as_text=True), path
+    flow.start()
+    assert PAGES_CSS not in flow.get("/kategori").html  # a kiosk's flow screens neither
+
+
+def test_other_public_pages_link_it_in_head(client):
+    # In <head> of every page that is neither a kiosk's nor the phone shell's:
+    # a boosted link keeps the <head> of the page it left (htmx swaps #page).
+    for path in ("/", "/kanal", "/lacak/", "/lacak/0101-26-99999-6", "/luring", "/no-such-page"):
+        html = client.get(path).get_data(as_text=True)
+        assert PAGES_CSS in _head(html), path
+        assert html.index("/static/css/app.css") < html.index(PAGES_CSS), path  # after app.css: same cascade
+
+
+def test_the_worker_precaches_it(app):
+    assert PAGES_CSS in precache.build(app).urls  # /kanal and /luring offline
+
+
+def _classes_styled(sheet: str) -> set[str]:
+    css = re.sub(r"/\*.*?\*/", "", (ROOT / "kiosk/static/css" / sheet).read_text(), flags=re.S)
+    return set(re.findall(r"\.(-?[_a-zA-Z][\w-]*)", re.sub(r"\{[^{}]*\}", "{}", css)))
+
+
+def test_no_start_page_or_flow_screen_uses_a_class_styled_only_in_pages_css():
+    """The kiosk (every screen, receipt, idle dialog, attract screen, assisted
+    mode), the phone shell and "Laporan saya", the error pages: their templates
+    and scripts use no class whose rules are only in pages.css (they never load it)."""
+    only_pages = _classes_styled("pages.css") - _classes_styled("app.css")
+    assert {"track", "timeline__item", "channel", "panel"} <= only_pages  # the sheet is read
+    elsewhere = ("channels/", "tracking/", "main/index.html", "pwa/offline.html", "console/")
+    templates = [p for p in (ROOT / "kiosk/templates").rglob("*.html")
+                 if not p.relative_to(ROOT / "kiosk/templates").as_posix().startswith(elsewhere)]
+    templates.append(ROOT / "printing/templates/receipt/_receipt.html")
+    used, prefixes = set(), set()
+    for path in templates:
+        for value in re.findall(r'class="([^"]*)"', path.read_text()):
+            prefixes |= set(re.findall(r"([\w-]+--)\{\{", value))  # badge--{{ tone }}
+            used |= set(re.findall(r"[\w-]+", re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", value)))
+    for path in (ROOT / "kiosk/static/js").glob("*.js"):
+        if path.name != "console.js":
+            for literal in re.findall(r'"([^"\n]*)"|\'([^\'\n]*)\'|`([^`]*)`', path.read_text()):
+                used |= set(re.findall(r"[\w-]+", " ".join(literal)))
+    assert not used & only_pages
+    assert not {c for c in only_pages for p in prefixes if c.startswith(p)}
 
 
 # --- compact markup ----------------------------------------------------------------
