@@ -19,6 +19,7 @@ folders.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -28,7 +29,7 @@ import threading
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -265,8 +266,73 @@ def paper_stylesheet(css: str, size: str) -> str:
     return "\n".join(text)
 
 
+# WeasyPrint's own user-agent stylesheet (html5_ua.css) styles every HTML
+# element and gives every element six pseudo-elements (::marker,
+# ::footnote-call, ::footnote-marker, ::note-call, ::note-marker,
+# ::note-callback) whose styles it computes at every render: 340 of a
+# receipt's 400 computed styles, and the cascade matches the receipt's
+# elements against some 200 rules. A receipt holds a known handful of
+# elements (the template's, test_receipt_ua_covers_the_template checks);
+# these are html5_ua.css's rules for them, in its order, and its @page (its
+# counter styles stay: WeasyPrint keeps them apart). The receipt's
+# stylesheet overrides most of them anyway.
+RECEIPT_UA_CSS = r"""
+head, meta, title, [hidden] { display: none }
+html, body, article, header, section, div, p, h2, dl, dt, dd, ol, figure, figcaption { display: block }
+li { display: list-item }
+p, dl, ol, figure { margin-top: 1em; margin-bottom: 1em }
+body { margin: 8px }
+h2 { margin-top: .83em; margin-bottom: .83em }
+figure { margin-left: 40px; margin-right: 40px }
+dd { margin-left: 40px }
+ol { padding-left: 40px }
+b, strong { font-weight: bold }
+h2 { font-size: 1.5em; font-weight: bold }
+ol { list-style-type: decimal }
+li::marker { font-variant-numeric: tabular-nums; white-space: pre; text-transform: none }
+img { overflow: hidden }
+br::before { content: "\A"; white-space: pre-line }
+wbr::before { content: "\200B" }
+ol { counter-reset: list-item }
+h2 { bookmark-level: 2; bookmark-label: content(text) }
+h2 { hyphens: manual; break-after: avoid; break-inside: avoid }
+ol { break-before: avoid }
+@page { margin: 75px }
+"""
+# The elements RECEIPT_UA_CSS styles as html5_ua.css does (span, strong,
+# img, br and wbr are inline, as everywhere).
+RECEIPT_ELEMENTS = frozenset(
+    "html head meta title body article header section div p h2 dl dt dd ol li figure figcaption "
+    "span strong b img br wbr".split())
+
+
+def receipt_html_class(ua_sheet):
+    """weasyprint.HTML with the receipt's user-agent stylesheet in place of
+    html5_ua.css (WeasyPrint asks the document for it: `_ua_stylesheets`)."""
+    from weasyprint import HTML
+
+    class ReceiptHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [ua_sheet]
+
+    return ReceiptHTML
+
+
 class RefusedURL(ValueError):
     pass
+
+
+@lru_cache(maxsize=32)
+def content_headers(content_type: str):
+    """Response headers with this Content-Type, parsed once: WeasyPrint keeps
+    headers as an email.message.EmailMessage, whose header parser takes
+    longer than decoding the QR code's PNG. Shared, so never changed:
+    WeasyPrint only reads them (it adds a charset to str bodies only)."""
+    from email.message import EmailMessage
+
+    headers = EmailMessage()
+    headers["Content-Type"] = content_type
+    return headers
 
 
 def make_url_fetcher(allowed_dirs):
@@ -283,14 +349,24 @@ def make_url_fetcher(allowed_dirs):
         def fetch(self, url, headers=None):
             scheme = url.split(":", 1)[0].lower()
             if scheme == "data":
-                return super().fetch(url, headers)
+                # Decoded here: urllib's data: handler and WeasyPrint's IRI
+                # quoting walk the whole URL (the QR code's PNG) character by
+                # character, 2% of a receipt's render.
+                media, comma, payload = url[5:].partition(",")
+                if not comma:
+                    raise ValueError(f"not a data: URL: {url[:80]}")
+                if media.lower().endswith(";base64"):
+                    media, body = media[:-7], base64.b64decode(payload, validate=True)
+                else:
+                    body = unquote_to_bytes(payload)
+                return URLFetcherResponse(url, body, content_headers(media or "text/plain;charset=US-ASCII"))
             if scheme != "file":
                 raise RefusedURL(f"receipts load no outside URL: {url[:80]}")
             path = Path(unquote(urlsplit(url).path)).resolve()
             if not any(path.is_relative_to(root) for root in roots) or not path.is_file():
                 raise RefusedURL(f"receipts load no file outside their folders: {path}")
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+            return URLFetcherResponse(url, path.read_bytes(), content_headers(mime))
 
     return ReceiptURLFetcher(allowed_protocols=("file", "data"))
 
@@ -306,6 +382,7 @@ class Renderer:
         self.translations_dir = str(translations_dir)
         self.url_fetcher = make_url_fetcher([self.font_dir, STATIC])
         self.font_config = FontConfiguration()
+        self.HTML = receipt_html_class(CSS(string=RECEIPT_UA_CSS))
         # Parsing the @font-face rules registers the fonts with font_config,
         # which every render uses: once, not once per paper.
         self.fonts = CSS(string=font_faces(self.font_dir), base_url=STATIC.as_uri() + "/",
@@ -350,12 +427,10 @@ class Renderer:
         return [sheet]
 
     def pdf(self, data: ReceiptData, size: str) -> bytes:
-        from weasyprint import HTML
-
         size = check_size(size)
         html = self.html(data, size)
         with self.render_lock:
-            document = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=self.url_fetcher).render(
+            document = self.HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=self.url_fetcher).render(
                 stylesheets=self.sheets(size), font_config=self.font_config,
             )
             if size in THERMAL:

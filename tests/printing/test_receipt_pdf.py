@@ -136,6 +136,39 @@ def test_screen_keeps_what_only_the_screen_needs():
     assert "rcpt__screen-only" not in pdf_html and '<p class="sos"><span>' not in pdf_html
 
 
+def test_pdf_markup_holds_only_what_is_drawn():
+    """The PDF's markup: no ARIA labels or ids, no <br> before the URL's block, the URL's break
+    opportunity as a zero-width space (each is a box WeasyPrint builds); the screen keeps them."""
+    env = receipts.jinja_env("id")
+    screen = env.get_template("receipt/_receipt.html").render(receipt=INDONESIAN, size="screen", qr_src="/qr.svg")
+    for kept in ('aria-labelledby="rcpt-label"', 'id="rcpt-label"', 'aria-label="Nomor pengaduan 0101 26 00042 8"',
+                 'alt="', "<br>", "/<wbr>0101-26-00042-8", 'id="next-title"'):
+        assert kept in screen, kept
+    for size in receipts.SIZES:
+        page = render_html(INDONESIAN, size)
+        assert not re.search(r" (aria-[a-z]+|id|alt)=", page), size
+        assert "<br>" not in page and "<wbr>" not in page
+        assert "/lacak/\u200b0101-26-00042-8</span>" in page
+        assert 'data-receipt="0101-26-00042-8"' in page
+
+
+def test_receipt_user_agent_stylesheet_covers_the_template():
+    """PDFs use a user-agent stylesheet for the receipt's own elements (RECEIPT_UA_CSS) instead of
+    WeasyPrint's html5_ua.css: every element a receipt holds must be one it styles."""
+    from weasyprint import HTML
+
+    # WeasyPrint asks the document for its user-agent stylesheets: a WeasyPrint without this
+    # hook would quietly use html5_ua.css again (slower, not wrong).
+    assert "_ua_stylesheets" in vars(HTML)
+    assert issubclass(receipts.renderer().HTML, HTML)
+    for size in receipts.SIZES:
+        for data in VARIANTS.values():
+            tags = set(re.findall(r"<([a-z][a-z0-9]*)", render_html(replace(data, crm_number="JK1"), size)))
+            assert tags <= receipts.RECEIPT_ELEMENTS, tags - receipts.RECEIPT_ELEMENTS
+    for tag in receipts.RECEIPT_ELEMENTS - {"span", "strong", "b", "img", "br", "wbr"}:
+        assert re.search(rf"(^|[ ,]){tag}[ ,]", receipts.RECEIPT_UA_CSS, re.M), tag
+
+
 def test_personal_data_that_is_not_on_the_receipt_data_cannot_reach_it():
     """The data carries no NIK, phone, e-mail or description fields at all."""
     fields = set(receipts.ReceiptData.__dataclass_fields__)
@@ -211,6 +244,10 @@ def test_url_fetcher_loads_the_fonts_and_data_urls():
     font = next(receipts.FONT_DIR.glob("*-400-normal.woff"))
     assert fetcher.fetch(font.as_uri()).read()[:4] == b"wOFF"
     assert fetcher.fetch("data:text/plain,ok").read() == b"ok"
+    png = fetcher.fetch("data:image/png;base64,iVBORw0KGgo=")
+    assert (png.content_type, png.read()) == ("image/png", b"\x89PNG\r\n\x1a\n")
+    text = fetcher.fetch("data:,a%20b")
+    assert (text.content_type, text.charset, text.read()) == ("text/plain", "US-ASCII", b"a b")
 
 
 def test_a_document_pointing_outside_loads_nothing(monkeypatch):
