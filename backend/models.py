@@ -628,3 +628,43 @@ class MonitoringFacet(db.Model):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+# --- kiosk deliveries the server refused ------------------------------------------
+
+class KioskDeliveryRefusal(db.Model):
+    """A kiosk's queued (offline) complaint that the server refused (422): the
+    citizen holds a printed receipt whose number the server never stored, and
+    the kiosk keeps it as "failed" without retrying (kiosk/static/js/queue.js).
+    Officers of the office see it in the console (backend/delivery_refusals.py).
+
+    No personal data: only which fields were refused (reason codes), never the
+    submitted values or the messages. One row per kiosk and idempotency key;
+    a replay of the same key counts up instead of adding a row.
+    """
+
+    __tablename__ = "kiosk_delivery_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
+    # The kiosk's office when refused: the office the citizen should contact, even if the kiosk moves.
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    leased_number: Mapped[str | None] = mapped_column(String(20), index=True)  # normalised; None if absent or malformed
+    reasons: Mapped[list] = mapped_column(JSON, default=list)  # codes: backend.delivery_refusals.REASON_LABELS
+    first_refused_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_refused_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    times: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: resolved by a later delivery
+    resolution_note: Mapped[str | None] = mapped_column(String(200))
+    delivered_number: Mapped[str | None] = mapped_column(String(20))  # the complaint a later delivery stored
+
+    kiosk: Mapped[Kiosk] = relationship()
+    office: Mapped[Office] = relationship()
+    resolved_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        db.UniqueConstraint("kiosk_id", "idempotency_key"),
+        Index("ix_kiosk_delivery_refusals_open", "kiosk_id", "resolved_at"),
+    )

@@ -101,14 +101,14 @@ def _lane_app(db_url, tmp_path_factory):
 def _clear_transactional_tables(app) -> None:
     from backend.extensions import db
     from backend.models import (
-        Complaint, ComplaintPhoto, Draft, MonitoringDaily, MonitoringFacet, NumberCounter, NumberLease, OutboxItem,
-        StatusEvent,
+        Complaint, ComplaintPhoto, Draft, KioskDeliveryRefusal, MonitoringDaily, MonitoringFacet, NumberCounter,
+        NumberLease, OutboxItem, StatusEvent,
     )
 
     with app.app_context():
         # The monitoring rollups count the complaints: cleared with them.
-        for model in (Draft, OutboxItem, StatusEvent, ComplaintPhoto, Complaint, NumberLease, NumberCounter,
-                      MonitoringDaily, MonitoringFacet):
+        for model in (KioskDeliveryRefusal, Draft, OutboxItem, StatusEvent, ComplaintPhoto, Complaint, NumberLease,
+                      NumberCounter, MonitoringDaily, MonitoringFacet):
             db.session.execute(delete(model))
         _clear_officer_tables(db)
         db.session.commit()

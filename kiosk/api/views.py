@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from backend import intake, leases, statuses
+from backend import delivery_refusals, intake, leases, statuses
 from backend.extensions import db, limiter
 from backend.models import Complaint, Kiosk, Office
 from backend.numbering import NumberError, parse_number
@@ -41,6 +41,7 @@ from kiosk import devices, errors
 from kiosk.api import payload, receipt_links
 from kiosk.helpers import localized, tracking_url
 from kiosk.receipts import _office_address
+from kiosk.tracking import views as tracking
 from kiosk.tracking.views import MESSAGES as TRACKING_MESSAGES
 from printing.qr import qr_svg
 
@@ -53,7 +54,7 @@ NOT_THIS_DEVICE = _l("This device is not the kiosk's paired device. Pair it agai
 UNKNOWN_KIOSK = _l("There is no kiosk with this code.")
 OUT_OF_SERVICE = _l("This kiosk is out of service.")
 CONFLICT = _l("This report was already sent with other answers. Please start a new report.")
-NOT_FOUND = _l("We have no complaint with this number. If you sent it a moment ago, try again shortly.")
+NOT_FOUND = tracking.NOT_FOUND
 ERROR_MESSAGES = {
     **errors.MESSAGES,
     413: _l("The report is too large. Choose a smaller photo."),
@@ -193,14 +194,16 @@ def _submit(sub: payload.Submission, *, channel: str, kiosk: Kiosk | None, offic
             intake.validate(req)  # every problem at once, as the page's review screen shows them
         except intake.IntakeInvalid as invalid:
             problems = {**invalid.errors, **problems}
-        return _json({"errors": problems}, 422, sub.language)
+        return _refused(kiosk, sub, {"errors": problems})
     try:
         result = intake.submit(req)
     except intake.IntakeInvalid as exc:
-        return _json({"errors": exc.errors}, 422, sub.language)
+        return _refused(kiosk, sub, {"errors": exc.errors})
     except intake.IdempotencyConflict:
-        return _json({"errors": {"idempotency_key": CONFLICT}, "conflict": True}, 422, sub.language)
+        return _refused(kiosk, sub, {"errors": {"idempotency_key": CONFLICT}, "conflict": True})
     complaint = result.complaint
+    if kiosk is not None:
+        delivery_refusals.delivered(kiosk, sub.idempotency_key, complaint.number)
     with force_locale(sub.language):
         body = {
             "number": complaint.number,
@@ -212,6 +215,15 @@ def _submit(sub: payload.Submission, *, channel: str, kiosk: Kiosk | None, offic
             "category": localized(complaint.category, "name"),
         }
     return _json(body, 200 if result.replayed else 201, sub.language)
+
+
+def _refused(kiosk: Kiosk | None, sub: payload.Submission, body: dict):
+    """422. From a kiosk the citizen is gone and holds a receipt: recorded for
+    the office's officers (backend/delivery_refusals.py). A phone's citizen
+    sees the answer and fixes it, so nothing is kept for phones."""
+    if kiosk is not None:
+        delivery_refusals.record(kiosk, sub.idempotency_key, sub.leased_number, body["errors"])
+    return _json(body, 422, sub.language)
 
 
 def _iso(dt: datetime) -> str:
@@ -252,6 +264,11 @@ def track(number: str):
         return _json({"error": TRACKING_MESSAGES[exc.reason], "reason": exc.reason}, 422)
     complaint = db.session.execute(select(Complaint).filter_by(number=str(parsed))).scalar_one_or_none()
     if complaint is None:
+        office = tracking.refused_office(str(parsed))
+        if office is not None:
+            with force_locale(_language()):
+                message = tracking.REFUSED_MESSAGE % {"office": office["name"]}
+            return _json({"error": message, "reason": tracking.REFUSED, "office": office}, 404)
         return _json({"error": NOT_FOUND}, 404)
     info = statuses.info(complaint.status)
     updated = complaint.events[-1].at if complaint.events else complaint.submitted_at

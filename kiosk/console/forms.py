@@ -24,7 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from backend.auth import ROLE_LABELS
 from backend.statuses import Channel, Identity
 from kiosk.intake.forms import Rule
-from backend import validation
+from backend import delivery_refusals, validation
 
 
 def opts(pairs, optgroup=None) -> list[SelectChoice]:
@@ -232,3 +232,10 @@ class AgencyForm(PostForm):
         ("dinas", _l("Agency (dinas)")), ("satpol", _l("Satpol PP")), ("kelurahan", _l("The kelurahan concerned")),
         ("bumd", _l("City-owned company (BUMD)")), ("unit", _l("Other unit")),
     ]), validate_choice=False)
+
+
+class RefusalResolveForm(PostForm):
+    """Marks a refused kiosk delivery as dealt with (backend/delivery_refusals.py)."""
+
+    note = StringField(_l("What did you do?"), validators=[DataRequired(delivery_refusals.NOTE_REQUIRED),
+                                                           Length(max=delivery_refusals.NOTE_MAX)])

@@ -1,18 +1,19 @@
 """Console: kiosks of the offices in the user's scope (pimpinan, admin):
-register, edit, pair a device, see heartbeat and printer, disable."""
+register, edit, pair a device, see heartbeat and printer, disable; see the
+offline deliveries the server refused and mark them dealt with."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from backend import auth, kiosks
+from backend import auth, delivery_refusals, kiosks
 from backend.extensions import db
-from backend.models import Kiosk, Office, utcnow
+from backend.models import Kiosk, KioskDeliveryRefusal, Office, utcnow
 from kiosk.console import access
 from kiosk.console.access import form_page, requires
-from kiosk.console.forms import KioskForm, opts
+from kiosk.console.forms import KioskForm, RefusalResolveForm, opts
 from kiosk.console.views import _scope_offices, bp
 
 
@@ -36,7 +37,17 @@ def kiosk_list():
         .where(auth.scope_clause(g.officer, Kiosk.office_id)).order_by(Office.code, Kiosk.code)
     ).all()
     return render_template("console/kiosks.html", kiosks=rows, now=utcnow(), late=kiosks.heartbeat_late,
-                           printer_problem=kiosks.printer_problem, is_paired=kiosks.is_paired, section="kiosks")
+                           printer_problem=kiosks.printer_problem, is_paired=kiosks.is_paired,
+                           refused=delivery_refusals.open_counts([k.id for k in rows]), section="kiosks")
+
+
+def _refusals(kiosk: Kiosk, posted: RefusalResolveForm | None = None, posted_id: int | None = None) -> dict:
+    """The kiosk page's list of open refused deliveries, each with its own form
+    (prefixed, so that several on one page keep distinct ids)."""
+    rows = delivery_refusals.open_for_kiosk(kiosk)
+    forms = {r.id: posted if r.id == posted_id else RefusalResolveForm(prefix=f"r{r.id}", formdata=None)
+             for r in rows}
+    return {"refusals": rows, "refusal_forms": forms, "reason_label": delivery_refusals.reason_label}
 
 
 @bp.route("/kios/baru", methods=["GET", "POST"])
@@ -89,7 +100,7 @@ def kiosk_edit(kiosk_id):
             return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
     return form_page("console/kiosk_form.html", form=form, kiosk=kiosk, pairing_code=None,
                            late=kiosks.heartbeat_late(kiosk), printer_problem=kiosks.printer_problem(kiosk),
-                           paired=kiosks.is_paired(kiosk), section="kiosks")
+                           paired=kiosks.is_paired(kiosk), section="kiosks", **_refusals(kiosk))
 
 
 @bp.post("/kios/<int:kiosk_id>/pasangkan")
@@ -106,7 +117,7 @@ def kiosk_pairing_code(kiosk_id):
     _offices_choices(form)
     return render_template("console/kiosk_form.html", form=form, kiosk=kiosk, pairing_code=code,
                            late=kiosks.heartbeat_late(kiosk), printer_problem=kiosks.printer_problem(kiosk),
-                           paired=kiosks.is_paired(kiosk), section="kiosks")
+                           paired=kiosks.is_paired(kiosk), section="kiosks", **_refusals(kiosk))
 
 
 @bp.post("/kios/<int:kiosk_id>/lepas")
@@ -131,3 +142,39 @@ def kiosk_status(kiosk_id):
           _l("Kiosk %(code)s is out of service: its screen sends citizens to the desk.", code=kiosk.code),
           "success")
     return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
+
+
+@bp.post("/kios/<int:kiosk_id>/kiriman-ditolak/<int:refusal_id>/selesai")
+@requires("kiosks")
+def kiosk_refusal_resolve(kiosk_id, refusal_id):
+    """An officer dealt with a refused offline delivery (typically: entered it
+    at the desk from the citizen's receipt); a short note says what was done."""
+    kiosk = _kiosk_or_404(kiosk_id)
+    refusal = db.session.get(KioskDeliveryRefusal, refusal_id)
+    if refusal is None or refusal.kiosk_id != kiosk.id:
+        abort(404)
+    if refusal.resolved_at is not None:
+        flash(_l("This refused delivery was already marked as dealt with."), "info")
+        return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
+    form = RefusalResolveForm(prefix=f"r{refusal.id}")
+    if form.validate():  # CSRF was checked by the console guard
+        try:
+            delivery_refusals.resolve(refusal, g.officer, form.note.data)
+        except delivery_refusals.NoteMissing as exc:  # only blanks
+            form.note.errors = [str(exc.message)]
+        else:
+            # The leased number goes in the detail: no complaint has it (that is the problem).
+            auth.audit("kiosk_refusal_resolve", user=g.officer, target=f"kiosk:{kiosk.code}",
+                       detail=f"refusal {refusal.id}, number {refusal.leased_number or '-'}: "
+                              f"{refusal.resolution_note}")
+            db.session.commit()
+            flash(_l("Marked as dealt with."), "success")
+            return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
+    edit = KioskForm(data={"code": kiosk.code, "name": kiosk.name, "office": kiosk.office.code,
+                           "paper_mm": str(kiosk.paper_mm), "print_path": kiosk.print_path,
+                           "auto_print": kiosk.auto_print}, formdata=None)
+    _offices_choices(edit)
+    return render_template("console/kiosk_form.html", form=edit, kiosk=kiosk, pairing_code=None,
+                           late=kiosks.heartbeat_late(kiosk), printer_problem=kiosks.printer_problem(kiosk),
+                           paired=kiosks.is_paired(kiosk), section="kiosks",
+                           **_refusals(kiosk, form, refusal.id)), 422

@@ -5,10 +5,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from backend import delivery_refusals
 from backend.extensions import db
 from backend.models import Complaint
 from backend.numbering import NumberError, parse_number
 from kiosk.helpers import tracking_url
+from kiosk.receipts import _office_address
 from printing.qr import qr_svg
 
 bp = Blueprint("tracking", __name__, url_prefix="/lacak")
@@ -17,6 +19,21 @@ MESSAGES = {
     "shape": _l("A complaint number has 12 digits, like 0101-26-00042-8. Please check what you typed."),
     "check": _l("This number has a typing mistake: one digit is wrong or two digits are swapped. Please check it against your receipt."),
 }
+# A number a kiosk printed offline whose delivery the server refused (backend/delivery_refusals.py).
+REFUSED = "kiosk_delivery_refused"
+REFUSED_MESSAGE = _l("The report from the kiosk with this number has not reached our system yet. "
+                     "Please contact %(office)s and bring your receipt, so that an officer can enter it for you.")
+NOT_FOUND = _l("We have no complaint with this number. If you sent it a moment ago, try again shortly.")
+
+
+def refused_office(number: str) -> dict | None:
+    """The office to contact about a leased number whose kiosk delivery was
+    refused and is not resolved yet; None otherwise. Nothing of the report."""
+    refusal = delivery_refusals.open_for_number(number)
+    if refusal is None:
+        return None
+    office = refusal.office
+    return {"name": office.title, "address": _office_address(office), "phone": office.phone or None}
 
 
 @bp.get("/")
@@ -58,8 +75,9 @@ def detail(number: str):
         return redirect(url_for(".detail", number=str(parsed)), code=301)
     complaint = db.session.execute(select(Complaint).filter_by(number=number)).scalar_one_or_none()
     if complaint is None:
-        return render_template(
-            "tracking/lookup.html", typed=number,
-            error=_l("We have no complaint with this number. If you sent it a moment ago, try again shortly."),
-        ), 404
+        office = refused_office(number)
+        if office is not None:
+            return render_template("tracking/refused.html", number=number, office=office,
+                                   message=REFUSED_MESSAGE), 404
+        return render_template("tracking/lookup.html", typed=number, error=NOT_FOUND), 404
     return render_template("tracking/detail.html", complaint=complaint)

@@ -83,6 +83,7 @@ def world(app):
             "holiday_id": holiday.id,
             "day": "2026-12-01",
             "channel_id": db.session.scalars(select(OfficialChannel.id)).first(),
+            "refusal_id": 1,  # POST only: the walker checks its refusals, which come before the lookup
         }
     return users, values
 
