@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, when run as root and missing.
 #   scripts/sysdeps.sh run    WeasyPrint's libraries and fonts; libusb for USB receipt printers
-#   scripts/sysdeps.sh test   the above, plus Chromium, poppler and zbar for tests
+#   scripts/sysdeps.sh test   the above, plus Chromium, poppler and zbar for tests, and
+#                             Node.js (when no `node` is on PATH) to parse the minified scripts
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libusb-1.0-0)
 if [ "${1:-run}" = "test" ]; then
   want+=(chromium poppler-utils libzbar0)
+  command -v node >/dev/null 2>&1 || want+=(nodejs)
 fi
 missing=()
 for pkg in "${want[@]}"; do
