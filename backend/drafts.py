@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete
 
+from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Draft, Kiosk, utcnow
 
@@ -53,8 +54,10 @@ def set_photo(draft: Draft, data: bytes | None, mime: str | None) -> None:
 
 
 def discard(draft: Draft) -> None:
-    db.session.delete(draft)
-    db.session.commit()
+    # Under the write lock: load_draft discards from GETs and reads-first
+    # views too, whose deferred transaction could not upgrade to a write.
+    with immediate_transaction():
+        db.session.delete(draft)
 
 
 def purge_expired() -> int:

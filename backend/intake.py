@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend import leases, numbering, validation, workdays
 from backend.database import immediate_transaction
@@ -36,7 +39,7 @@ from backend.models import (
     utcnow,
 )
 from backend.photos import CleanPhoto
-from backend.routing import route
+from backend.routing import Route, route
 from backend.statuses import Channel, Identity, Status
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -103,6 +106,22 @@ class IntakeResult:
     replayed: bool
 
 
+# Built once: constructing a statement costs about as much as running it on SQLite.
+# With what routing (the agency) and the receipt (the kecamatan) read next: one
+# round trip each instead of two.
+_BY_KEY = select(Complaint).where(Complaint.idempotency_key == bindparam("key"))
+_CATEGORY = (select(Category).filter_by(active=True).where(Category.code == bindparam("code"))
+             .options(joinedload(Category.agency)))
+_KELURAHAN = (select(Office).where(Office.code == bindparam("code"), Office.kind == OfficeKind.KELURAHAN)
+              .options(joinedload(Office.parent)))
+_KIOSK = select(Kiosk).where(Kiosk.code == bindparam("code"))
+_OFFICE = select(Office).where(Office.code == bindparam("code"))
+# The first event and the outbox row as plain inserts (column defaults apply):
+# the ORM's unit of work would cost more than the two rows.
+_FIRST_EVENT = insert(StatusEvent.__table__)
+_OUTBOX = insert(OutboxItem.__table__)
+
+
 def _check(errors: dict, name: str, fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
@@ -115,14 +134,10 @@ def validate(req: IntakeRequest) -> dict:
     """Check everything; return clean values or raise IntakeInvalid with all errors."""
     errors: dict[str, object] = {}
     clean: dict = {}
-    clean["category"] = db.session.execute(
-        select(Category).filter_by(code=req.category_code, active=True)
-    ).scalar_one_or_none()
+    clean["category"] = db.session.execute(_CATEGORY, {"code": req.category_code}).scalar_one_or_none()
     if clean["category"] is None:
         errors["category"] = _l("Choose one of the categories shown.")
-    clean["kelurahan"] = db.session.execute(
-        select(Office).filter_by(code=req.kelurahan_code, kind=OfficeKind.KELURAHAN)
-    ).scalar_one_or_none()
+    clean["kelurahan"] = db.session.execute(_KELURAHAN, {"code": req.kelurahan_code}).scalar_one_or_none()
     if clean["kelurahan"] is None:
         errors["kelurahan"] = _l("Choose a kelurahan in South Jakarta from the list.")
     clean["address"] = _check(errors, "address", validation.text, req.address, required=False,
@@ -184,26 +199,28 @@ def _not_the_officers_own(errors: dict, officer_id: int, clean: dict) -> None:
                              "citizen has no contact details.")
 
 
-def _intake_office(req: IntakeRequest, kelurahan: Office) -> tuple[Office, Kiosk | None]:
+def _intake_office(req: IntakeRequest, kelurahan: Office, kiosk: Kiosk | None) -> tuple[Office, Kiosk | None]:
     if req.kiosk_code:
-        kiosk = db.session.execute(select(Kiosk).filter_by(code=req.kiosk_code)).scalar_one()
+        if kiosk is None or kiosk.code != req.kiosk_code:
+            kiosk = db.session.execute(_KIOSK, {"code": req.kiosk_code}).scalar_one()
         return kiosk.office, kiosk
     if req.office_code:
-        office = db.session.execute(select(Office).filter_by(code=req.office_code)).scalar_one()
+        office = db.session.execute(_OFFICE, {"code": req.office_code}).scalar_one()
         return office, None
     # A phone report with no office preset is received by the kelurahan it concerns.
     return kelurahan, None
 
 
 def _existing(key: str) -> Complaint | None:
-    return db.session.execute(select(Complaint).filter_by(idempotency_key=key)).scalar_one_or_none()
+    return db.session.execute(_BY_KEY, {"key": key}).scalar_one_or_none()
 
 
-def submit(req: IntakeRequest, *, draft_id: str | None = None) -> IntakeResult:
+def submit(req: IntakeRequest, *, draft_id: str | None = None, kiosk: Kiosk | None = None) -> IntakeResult:
     """Store the complaint (or find the one stored under its key).
 
     `draft_id`: the server-side draft it came from, linked to the complaint in
     the same transaction, so that the receipt screen can never miss it.
+    `kiosk`: the row of `req.kiosk_code` when the caller has it loaded.
     """
     fingerprint = req.fingerprint()
     # Quick path for replays, before validation: a double tap must not be
@@ -212,14 +229,18 @@ def submit(req: IntakeRequest, *, draft_id: str | None = None) -> IntakeResult:
     if found is not None:
         return _replay(found, fingerprint)
     clean = validate(req)
+    # Reads of reference rows before the write lock (on SQLite the only
+    # writer): in a writing request's transaction (the API, the console) this
+    # is the same transaction; in a reads-first one (the kiosk's submission,
+    # database.reads_first) they stay loaded across immediate_transaction.
+    office, kiosk = _intake_office(req, clean["kelurahan"], kiosk)
+    routed = route(clean["category"], clean["kelurahan"])
     try:
-        with immediate_transaction() as session:
-            found = _existing(req.idempotency_key)
+        with immediate_transaction(keep_loaded=True) as session:
+            found = _existing(req.idempotency_key)  # again under the lock: the same key may have won meanwhile
             if found is not None:
                 return _replay(found, fingerprint)
-            complaint = _store(session, req, clean, fingerprint)
-            if draft_id is not None:
-                session.execute(update(Draft).where(Draft.id == draft_id).values(complaint_id=complaint.id))
+            complaint = _store(session, req, clean, fingerprint, office, kiosk, routed, draft_id)
     except IntegrityError:
         # PostgreSQL: a concurrent request with the same key won the race.
         db.session.rollback()
@@ -241,29 +262,32 @@ def _replay(found: Complaint, fingerprint: str) -> IntakeResult:
     return IntakeResult(found, replayed=True)
 
 
-def _store(session, req: IntakeRequest, clean: dict, fingerprint: str) -> Complaint:
+def _store(session, req: IntakeRequest, clean: dict, fingerprint: str, office: Office, kiosk: Kiosk | None,
+           r: Route, draft_id: str | None) -> Complaint:
+    """The writes, in an order that takes the hot locks last.
+
+    On PostgreSQL the counter row (one per office and year) and the rollup
+    rows are what concurrent submissions queue for, and a row lock is held to
+    COMMIT: so the rows of the complaint are inserted first under a
+    placeholder number (unique, never visible: it is replaced in this
+    transaction), then the number is allocated and set, and the rollups are
+    written by the before-commit hook. On SQLite the whole transaction holds
+    the write lock; the order changes nothing there.
+    """
     now = utcnow()
-    # Through the identity map: free when the validated objects are still
-    # loaded, a fresh read when immediate_transaction() had to start anew.
-    kelurahan = session.get(Office, clean["kelurahan"].id)
-    category = session.get(Category, clean["category"].id)
-    office, kiosk = _intake_office(req, kelurahan)
+    kelurahan, category = clean["kelurahan"], clean["category"]
     received = now
+    number = None
     if req.leased_number is not None:
         # Numbered offline from the kiosk's block: re-checked under the write
         # lock (unused, still this kiosk's); it keeps the time its receipt showed.
         lease = leases.check(req.kiosk_code, req.leased_number)
         number = str(lease.number)
         if lease.number.office_code != office.code:  # the kiosk moved office since: the number says where
-            office = session.execute(select(Office).filter_by(code=lease.number.office_code)).scalar_one()
+            office = session.execute(_OFFICE, {"code": lease.number.office_code}).scalar_one()
         now = leases.intake_time(lease.lease, req.device_created_at, now)
-    else:
-        year = now.astimezone(WIB).year % 100
-        sequence = numbering.allocate(session.connection(), office.code, year)
-        number = numbering.format_number(office.code, year, sequence)
-    r = route(category, kelurahan)
     complaint = Complaint(
-        number=number,
+        number=number or _placeholder_number(),
         idempotency_key=req.idempotency_key,
         payload_hash=fingerprint,
         channel=req.channel,
@@ -295,13 +319,31 @@ def _store(session, req: IntakeRequest, clean: dict, fingerprint: str) -> Compla
     if req.photo is not None:
         session.add(ComplaintPhoto(complaint=complaint, mime=req.photo.mime, data=req.photo.data,
                                    width=req.photo.width, height=req.photo.height))
-    session.add(StatusEvent(complaint=complaint, status=Status.SUBMITTED, at=now, source="local"))
-    manual = current_app.config.get("CRM_MODE") == "manual"
-    session.add(OutboxItem(complaint=complaint, state="manual" if manual else "pending",
-                           created_at=received, next_attempt_at=received))
     session.flush()
-    rollup.added(session, [complaint.id])  # the dashboard's counters, in this transaction
+    session.execute(_FIRST_EVENT, {"complaint_id": complaint.id, "status": Status.SUBMITTED, "at": now,
+                                   "source": "local"})
+    state = "manual" if current_app.config.get("CRM_MODE") == "manual" else "pending"
+    session.execute(_OUTBOX, {"complaint_id": complaint.id, "state": state, "created_at": received,
+                              "next_attempt_at": received})
+    if draft_id is not None:
+        session.execute(update(Draft).where(Draft.id == draft_id).values(complaint_id=complaint.id))
+    # The dashboard's counters, written just before COMMIT.
+    rollup.added(session, [complaint.id], flushed=[(complaint, state)])
+    if number is None:
+        # Last: from here to COMMIT the office's counter row is locked (PostgreSQL).
+        year = now.astimezone(WIB).year % 100
+        sequence = numbering.allocate(session.connection(), office.code, year)
+        number = numbering.format_number(office.code, year, sequence)
+        session.execute(update(Complaint.__table__).where(Complaint.__table__.c.id == complaint.id)
+                        .values(number=number))
+        set_committed_value(complaint, "number", number)
     return complaint
+
+
+def _placeholder_number() -> str:
+    # Not a complaint number (those are digits and dashes), unique among
+    # concurrent transactions; replaced before COMMIT, so never seen.
+    return "~" + secrets.token_hex(9)
 
 
 def submitted_local(complaint: Complaint) -> datetime:

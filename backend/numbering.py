@@ -88,6 +88,15 @@ def parse_number(typed: str) -> ComplaintNumber:
     return ComplaintNumber(digits[0:4], int(digits[4:6]), int(digits[6:11]))
 
 
+_ALLOCATE = text(
+    "INSERT INTO number_counters (office_code, year, last_value) "
+    "VALUES (:office, :year, :count) "
+    "ON CONFLICT (office_code, year) DO UPDATE "
+    "SET last_value = number_counters.last_value + :count "
+    "RETURNING last_value"
+)
+
+
 def allocate(connection, office_code: str, year: int, count: int = 1) -> int:
     """Reserve `count` consecutive sequence numbers; return the first.
 
@@ -98,16 +107,7 @@ def allocate(connection, office_code: str, year: int, count: int = 1) -> int:
     """
     if count < 1:
         raise ValueError("count must be positive")
-    row = connection.execute(
-        text(
-            "INSERT INTO number_counters (office_code, year, last_value) "
-            "VALUES (:office, :year, :count) "
-            "ON CONFLICT (office_code, year) DO UPDATE "
-            "SET last_value = number_counters.last_value + :count "
-            "RETURNING last_value"
-        ),
-        {"office": office_code, "year": year, "count": count},
-    ).one()
+    row = connection.execute(_ALLOCATE, {"office": office_code, "year": year, "count": count}).one()
     last = row[0]
     if last > MAX_SEQUENCE:
         raise SequenceExhausted(f"office {office_code} has used all numbers of {year}")

@@ -60,6 +60,7 @@ FACETS = ("channel", "category", "hour", "status", "ack")
 DAY, MONTH = "day", "month"  # grains
 _HOURS = tuple(f"{h:02d}" for h in range(24))
 _PENDING = "monitoring_rollup_pending"
+_PARENTS = "monitoring_rollup_parents"  # the office tree, read by `added` before the hot locks
 _CHUNK = 2000  # ids per IN (...) when reading complaints back
 
 
@@ -226,9 +227,23 @@ def after(session, tracked: Tracked) -> None:
     _queue(session, delta)
 
 
-def added(session, complaint_ids) -> None:
-    """New complaints (intake): count them at the end of the transaction."""
-    after(session, Tracked(tuple(complaint_ids), {}))
+def added(session, complaint_ids, *, flushed=None) -> None:
+    """New complaints (intake): count them at the end of the transaction.
+
+    `flushed`: [(complaint, its outbox row's state)] for these complaints,
+    just flushed (intake has them in hand): counted from the objects instead
+    of read back. Either way the office tree is read now, not in the commit
+    hook: that runs while the transaction holds its hottest locks (PostgreSQL).
+    """
+    if _PARENTS not in session.info:
+        session.info[_PARENTS] = parents(session)
+    if flushed is None:
+        after(session, Tracked(tuple(complaint_ids), {}))
+        return
+    delta = Tally()
+    for complaint, state in flushed:
+        delta.add(tuple(getattr(complaint, c.key) for c in _COLUMNS[:-1]) + (state,))
+    _queue(session, delta)
 
 
 def _queue(session, delta: Tally) -> None:
@@ -242,16 +257,18 @@ def _queue(session, delta: Tally) -> None:
 @event.listens_for(Session, "before_commit")
 def _write_pending(session) -> None:
     delta = session.info.pop(_PENDING, None)
+    tree = session.info.pop(_PARENTS, None)
     if delta:
         # The transaction's own writes first: the counter rows are the last locks it takes.
         session.flush()
-        write(session, delta.nodes(parents(session)))
+        write(session, delta.nodes(tree or parents(session)))
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _drop_pending(session, transaction) -> None:
     if transaction.parent is None:  # the whole transaction ended: committed (written above) or rolled back
         session.info.pop(_PENDING, None)
+        session.info.pop(_PARENTS, None)
 
 
 def parents(session) -> dict[int, int | None]:
@@ -264,25 +281,38 @@ def _insert(session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+_UPSERTS: dict[str, tuple] = {}  # dialect name -> the two upserts: built once (every commit that counts runs them)
+
+
+def _upserts(session) -> tuple:
+    name = session.get_bind().dialect.name
+    found = _UPSERTS.get(name)
+    if found is None:
+        ins = _insert(session)
+        t = MonitoringDaily.__table__
+        stmt = ins(t)
+        daily = stmt.on_conflict_do_update(index_elements=[t.c.node_id, t.c.grain, t.c.day],
+                                           set_={c: t.c[c] + stmt.excluded[c] for c in DAILY_COLUMNS})
+        t = MonitoringFacet.__table__
+        stmt = ins(t)
+        facets = stmt.on_conflict_do_update(index_elements=[t.c.node_id, t.c.grain, t.c.day, t.c.facet, t.c.value],
+                                            set_={"n": t.c.n + stmt.excluded.n})
+        found = _UPSERTS[name] = (daily, facets)
+    return found
+
+
 def write(session, tally: Tally) -> None:
     """Add a node tally to the tables (upserts, in key order)."""
     daily = [dict(node_id=k[0], grain=k[1], day=k[2], **dict(zip(DAILY_COLUMNS, v)))
              for k, v in sorted(tally.daily.items()) if any(v)]
     facets = [dict(node_id=k[0], grain=k[1], day=k[2], facet=k[3], value=k[4], n=n)
               for k, n in sorted(tally.facets.items()) if n]
-    ins = _insert(session)
+    daily_upsert, facet_upsert = _upserts(session)
     if daily:
-        t = MonitoringDaily.__table__
-        stmt = ins(t)
-        stmt = stmt.on_conflict_do_update(index_elements=[t.c.node_id, t.c.grain, t.c.day],
-                                          set_={c: t.c[c] + stmt.excluded[c] for c in DAILY_COLUMNS})
-        session.execute(stmt, daily)
+        session.execute(daily_upsert, daily)
     if facets:
         t = MonitoringFacet.__table__
-        stmt = ins(t)
-        stmt = stmt.on_conflict_do_update(index_elements=[t.c.node_id, t.c.grain, t.c.day, t.c.facet, t.c.value],
-                                          set_={"n": t.c.n + stmt.excluded.n})
-        session.execute(stmt, facets)
+        session.execute(facet_upsert, facets)
         # A value nobody has any more (a status moved on) leaves no row behind.
         gone = [f for f in facets if f["n"] < 0]
         if gone:

@@ -30,9 +30,10 @@ from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend import drafts, intake, validation, workdays
+from backend.database import reads_first
 from backend.extensions import csrf, db
 from backend.models import Category, CategoryGroup, Kiosk, Office, OfficeKind, utcnow
 from backend.photos import CleanPhoto, clean_photo
@@ -75,12 +76,15 @@ STEP_NAMES = [name for name, _ in STEPS]
 
 # --- kiosk or phone ------------------------------------------------------
 
+_KIOSK = select(Kiosk).where(Kiosk.code == bindparam("code"))  # every kiosk request: built once
+
+
 @bp.url_value_preprocessor
 def _pull_kiosk(_endpoint, values):
     code = (values or {}).pop("kiosk_code", None)
     g.kiosk = None
     if request.blueprint == "kiosk":
-        g.kiosk = db.session.execute(select(Kiosk).filter_by(code=code)).scalar_one_or_none()
+        g.kiosk = db.session.execute(_KIOSK, {"code": code}).scalar_one_or_none()
         if g.kiosk is None:
             abort(404)
         devices.check(g.kiosk)  # out of service, or not the paired device: a page saying so
@@ -337,6 +341,7 @@ def review(draft):
 
 
 @bp.post("/kirim")
+@reads_first  # reads and the receipt outside the write lock; intake.submit takes it for the write only
 def submit():
     draft = _current_draft()
     if draft is None:
@@ -388,7 +393,7 @@ def _submit(draft, form):
         photo=_draft_photo(draft),
     )
     try:
-        result = intake.submit(req, draft_id=draft.id)
+        result = intake.submit(req, draft_id=draft.id, kiosk=g.kiosk)
         devices.after_submit(g.kiosk, officer, result)  # assisted mode ends with the receipt
         return result
     except intake.IntakeInvalid as exc:
