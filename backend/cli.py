@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask seed`, `flask drafts purge`, `flask crm ...` (backend/crm/cli.py)."""
+"""Command-line tasks: `flask seed`, `flask drafts purge`, `flask refusals purge`, `flask crm ...`
+(backend/crm/cli.py)."""
 from __future__ import annotations
 
 import click
@@ -26,6 +27,28 @@ def register(app: Flask) -> None:
         click.echo(f"{drafts.purge_expired()} expired drafts deleted")
 
     app.cli.add_command(drafts_cli)
+
+    refusals_cli = AppGroup("refusals", help="Refused offline kiosk deliveries (backend/delivery_refusals.py).")
+
+    @refusals_cli.command("purge")
+    @click.option("--every", type=float, default=None, metavar="SECONDS",
+                  help="Run again every SECONDS until stopped (the worker loop of the Procfile).")
+    def purge_refusals(every: float | None) -> None:
+        """Delete the kept reports of refusals left open longer than REFUSAL_RETENTION_DAYS."""
+        import signal
+        import threading
+
+        from backend import delivery_refusals
+
+        if not every:
+            click.echo(f"{delivery_refusals.purge_expired()} refused kiosk reports deleted")
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_args: stop.set())
+        delivery_refusals.purge_loop(every, stop)
+
+    app.cli.add_command(refusals_cli)
 
     from backend.crm.cli import crm_cli
 

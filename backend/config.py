@@ -120,6 +120,8 @@ class Config:
 
         # Personal data of a finished complaint is deleted after this (UU 27/2022 Pasal 43).
         self.PERSONAL_DATA_RETENTION_DAYS = _env_int("PERSONAL_DATA_RETENTION_DAYS", 730)
+        # A refused kiosk report left open keeps its personal data this long (backend/delivery_refusals.py).
+        self.REFUSAL_RETENTION_DAYS = _env_int("REFUSAL_RETENTION_DAYS", 30)
         self.DESCRIPTION_MAX_CHARS = _env_int("DESCRIPTION_MAX_CHARS", 4000)
         self.PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 8 * 1024 * 1024)
         self.PHOTO_MAX_PIXELS = _env_int("PHOTO_MAX_PIXELS", 40_000_000)

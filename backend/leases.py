@@ -8,6 +8,8 @@ fewer than half of KIOSK_LEASE_SIZE remain. Offline it prints the next one and
 queues the complaint; on delivery (`check`, called by the intake service) the
 number is accepted only if it lies in a lease of *this* kiosk and no complaint
 has it yet. The unique number column is the last guard against a second use.
+A leased number linked to a complaint stored under another number (an alias,
+backend/aliases.py) counts as used too.
 
 The server cannot know which numbers an offline kiosk has printed but not yet
 delivered: a refill returns them as unused, and the kiosk drops the ones in
@@ -27,7 +29,7 @@ from sqlalchemy import select
 from backend import numbering
 from backend.database import immediate_transaction
 from backend.extensions import db
-from backend.models import Complaint, Kiosk, NumberLease, utcnow
+from backend.models import Complaint, ComplaintNumberAlias, Kiosk, KioskDeliveryRefusal, NumberLease, utcnow
 from backend.numbering import ComplaintNumber, NumberError
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -54,7 +56,9 @@ def number_taken(typed: str) -> bool:
         number = str(numbering.parse_number(typed))
     except NumberError:
         return False
-    return db.session.execute(select(Complaint.id).filter_by(number=number)).first() is not None
+    if db.session.execute(select(Complaint.id).filter_by(number=number)).first() is not None:
+        return True
+    return db.session.execute(select(ComplaintNumberAlias.id).filter_by(number=number)).first() is not None
 
 
 def check(kiosk_code: str | None, typed: str) -> Leased:
@@ -110,6 +114,13 @@ def _unused(session, kiosk: Kiosk, year: int, now: datetime) -> list[ComplaintNu
     wanted = [str(n) for numbers in blocks.values() for n in numbers]
     used = set(session.execute(select(Complaint.number).where(Complaint.number.in_(wanted))).scalars()) \
         if wanted else set()
+    if wanted:  # numbers linked to a complaint stored under another number (backend/aliases.py)
+        used |= set(session.execute(select(ComplaintNumberAlias.number)
+                                    .where(ComplaintNumberAlias.number.in_(wanted))).scalars())
+        # ... and numbers printed on a receipt whose delivery was refused (backend/delivery_refusals.py):
+        # a citizen holds each, so a kiosk that lost its own list (reinstalled) must not print it again.
+        used |= set(session.execute(select(KioskDeliveryRefusal.leased_number)
+                                    .where(KioskDeliveryRefusal.leased_number.in_(wanted))).scalars())
     unused = []
     for lease in current:
         left = [n for n in blocks[lease.id] if str(n) not in used]

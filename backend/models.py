@@ -638,9 +638,15 @@ class KioskDeliveryRefusal(db.Model):
     the kiosk keeps it as "failed" without retrying (kiosk/static/js/queue.js).
     Officers of the office see it in the console (backend/delivery_refusals.py).
 
-    No personal data: only which fields were refused (reason codes), never the
-    submitted values or the messages. One row per kiosk and idempotency key;
-    a replay of the same key counts up instead of adding a row.
+    Personal data while open: the refused report itself (`report`: answers,
+    language, channel, device time; `photo` if it was a valid image) is kept
+    here for the office's officers, protected as complaints are (console,
+    permission and office checks, audited views), so that the kiosk can
+    delete its copy. It is deleted when the refusal is resolved (completed
+    as a complaint, marked done, or delivered later) and, if left open,
+    after REFUSAL_RETENTION_DAYS; the reason codes stay (the server's messages
+    are never kept). One row per kiosk and idempotency key; a replay of the
+    same key counts up instead of adding a row (its answers replace the kept ones).
     """
 
     __tablename__ = "kiosk_delivery_refusals"
@@ -659,6 +665,11 @@ class KioskDeliveryRefusal(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: resolved by a later delivery
     resolution_note: Mapped[str | None] = mapped_column(String(200))
     delivered_number: Mapped[str | None] = mapped_column(String(20))  # the complaint a later delivery stored
+    # The refused report while open (personal data): {"answers", "language", "channel", "created_at",
+    # "photo": {"width", "height"} | None}. SQL NULL once deleted (none_as_null: not JSON 'null').
+    report: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # re-encoded, EXIF stripped
+    photo_mime: Mapped[str | None] = mapped_column(String(32))
 
     kiosk: Mapped[Kiosk] = relationship()
     office: Mapped[Office] = relationship()
@@ -668,3 +679,33 @@ class KioskDeliveryRefusal(db.Model):
         db.UniqueConstraint("kiosk_id", "idempotency_key"),
         Index("ix_kiosk_delivery_refusals_open", "kiosk_id", "resolved_at"),
     )
+
+
+# --- leased numbers linked to a complaint stored under another number -------------
+
+class ComplaintNumberAlias(db.Model):
+    """A leased number a kiosk printed offline for a report the server had
+    already stored under another number (the online answer was lost in flight,
+    then the offline page sent the same report again: backend/aliases.py).
+
+    The citizen holds this number only: tracking resolves it to the complaint,
+    and the number counts as used (backend/leases.py), so no other complaint
+    ever gets it.
+    """
+
+    __tablename__ = "complaint_number_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    complaint_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("complaints.id", ondelete="CASCADE")
+    )
+    # The kiosk that printed it; the number stays taken if the kiosk is removed.
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # complaint.number_aliases: the console's detail page lists them.
+    complaint: Mapped[Complaint] = relationship(backref=db.backref(
+        "number_aliases", order_by="ComplaintNumberAlias.number", passive_deletes=True))
+
+    __table_args__ = (Index("ix_complaint_number_aliases_complaint_id", "complaint_id"),)

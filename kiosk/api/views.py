@@ -32,9 +32,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from backend import delivery_refusals, intake, leases, statuses
+from backend import aliases, delivery_refusals, intake, leases, statuses
 from backend.extensions import db, limiter
-from backend.models import Complaint, Kiosk, Office
+from backend.models import Kiosk, Office
 from backend.numbering import NumberError, parse_number
 from backend.statuses import Channel
 from kiosk import devices, errors
@@ -202,8 +202,13 @@ def _submit(sub: payload.Submission, *, channel: str, kiosk: Kiosk | None, offic
     except intake.IdempotencyConflict:
         return _refused(kiosk, sub, {"errors": {"idempotency_key": CONFLICT}, "conflict": True})
     complaint = result.complaint
+    linked = None
     if kiosk is not None:
         delivery_refusals.delivered(kiosk, sub.idempotency_key, complaint.number)
+        if result.replayed:
+            # Stored online before under another number (the answer was lost): the
+            # receipt's leased number now names it too (backend/aliases.py).
+            linked = aliases.link_leased(complaint, kiosk, sub.leased_number)
     with force_locale(sub.language):
         body = {
             "number": complaint.number,
@@ -214,15 +219,25 @@ def _submit(sub: payload.Submission, *, channel: str, kiosk: Kiosk | None, offic
             "office": complaint.office.title,
             "category": localized(complaint.category, "name"),
         }
+    if linked:
+        body["leased_number"], body["alias_of"] = linked, complaint.number
     return _json(body, 200 if result.replayed else 201, sub.language)
 
 
 def _refused(kiosk: Kiosk | None, sub: payload.Submission, body: dict):
-    """422. From a kiosk the citizen is gone and holds a receipt: recorded for
-    the office's officers (backend/delivery_refusals.py). A phone's citizen
-    sees the answer and fixes it, so nothing is kept for phones."""
+    """422. From a kiosk the citizen is gone and holds a receipt: the report is
+    kept on the server for the office's officers (backend/delivery_refusals.py)
+    and `kept` tells the kiosk to delete its copy. A phone's citizen sees the
+    answer and fixes it, so nothing is kept for phones."""
     if kiosk is not None:
-        delivery_refusals.record(kiosk, sub.idempotency_key, sub.leased_number, body["errors"])
+        try:
+            photo = payload.photo(sub)  # decoded again on this rare path: the photo only if it is a valid image
+        except payload.PhotoInvalid:
+            photo = None
+        report = delivery_refusals.report_of(sub.answers, sub.language, sub.created_at, photo)
+        delivery_refusals.record(kiosk, sub.idempotency_key, sub.leased_number, body["errors"], report=report,
+                                 photo=photo)
+        body = {**body, "kept": True}
     return _json(body, 422, sub.language)
 
 
@@ -262,7 +277,7 @@ def track(number: str):
         parsed = parse_number(number)
     except NumberError as exc:
         return _json({"error": TRACKING_MESSAGES[exc.reason], "reason": exc.reason}, 422)
-    complaint = db.session.execute(select(Complaint).filter_by(number=str(parsed))).scalar_one_or_none()
+    complaint, leased = tracking.find(str(parsed))  # a leased number linked to a complaint names it too
     if complaint is None:
         office = tracking.refused_office(str(parsed))
         if office is not None:
@@ -272,10 +287,15 @@ def track(number: str):
         return _json({"error": NOT_FOUND}, 404)
     info = statuses.info(complaint.status)
     updated = complaint.events[-1].at if complaint.events else complaint.submitted_at
-    return _json({
+    body = {
         "number": complaint.number,
         "status": str(complaint.status),
         "status_label": info.label,
         "crm_number": complaint.crm_number,
         "updated_at": _iso(updated),
-    })
+    }
+    if leased:
+        with force_locale(_language()):
+            notice = tracking.ALIAS_MESSAGE % {"leased": leased, "number": complaint.number}
+        body.update(leased_number=leased, alias_of=complaint.number, notice=notice)
+    return _json(body)

@@ -239,3 +239,15 @@ class RefusalResolveForm(PostForm):
 
     note = StringField(_l("What did you do?"), validators=[DataRequired(delivery_refusals.NOTE_REQUIRED),
                                                            Length(max=delivery_refusals.NOTE_MAX)])
+
+
+class RefusedReportForm(AssistedIntakeForm):
+    """Completes a refused kiosk report kept on the server (console/kiosks.py):
+    the assisted-intake form without the channel and key, which are the kiosk's
+    and the refusal's. `office` stays only so that the assisted-intake choices
+    can be reused; it is not shown (the complaint's office is the kiosk's)."""
+
+    idempotency_key = None
+    channel = None
+    keep_photo = BooleanField(_l("Keep the photo sent from the kiosk"), default=True)
+    consent = BooleanField(_l("The citizen agreed to the privacy notice (on the kiosk, or when you contacted them)."))

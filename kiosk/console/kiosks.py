@@ -1,20 +1,25 @@
 """Console: kiosks of the offices in the user's scope (pimpinan, admin):
-register, edit, pair a device, see heartbeat and printer, disable; see the
-offline deliveries the server refused and mark them dealt with."""
+register, edit, pair a device, see heartbeat and printer, disable; the
+offline deliveries the server refused: see the report kept for the office
+(personal data: every view audited, as a complaint's detail), continue it as a
+complaint under the receipt's number, or mark it dealt with."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from backend import auth, delivery_refusals, kiosks
+from backend import auth, delivery_refusals, intake, kiosks
 from backend.extensions import db
-from backend.models import Kiosk, KioskDeliveryRefusal, Office, utcnow
+from backend.models import Category, Kiosk, KioskDeliveryRefusal, Office, OfficeKind, utcnow
+from backend.photos import clean_photo
+from backend.statuses import Channel, Identity
+from backend.validation import Invalid
 from kiosk.console import access
 from kiosk.console.access import form_page, requires
-from kiosk.console.forms import KioskForm, RefusalResolveForm, opts
-from kiosk.console.views import _scope_offices, bp
+from kiosk.console.forms import KioskForm, RefusalResolveForm, RefusedReportForm, opts
+from kiosk.console.views import _intake_choices, _scope_offices, bp
 
 
 def _kiosk_or_404(kiosk_id: int) -> Kiosk:
@@ -47,7 +52,8 @@ def _refusals(kiosk: Kiosk, posted: RefusalResolveForm | None = None, posted_id:
     rows = delivery_refusals.open_for_kiosk(kiosk)
     forms = {r.id: posted if r.id == posted_id else RefusalResolveForm(prefix=f"r{r.id}", formdata=None)
              for r in rows}
-    return {"refusals": rows, "refusal_forms": forms, "reason_label": delivery_refusals.reason_label}
+    return {"refusals": rows, "refusal_forms": forms, "reason_label": delivery_refusals.reason_label,
+            "kept_until": delivery_refusals.kept_until}
 
 
 @bp.route("/kios/baru", methods=["GET", "POST"])
@@ -178,3 +184,157 @@ def kiosk_refusal_resolve(kiosk_id, refusal_id):
                            late=kiosks.heartbeat_late(kiosk), printer_problem=kiosks.printer_problem(kiosk),
                            paired=kiosks.is_paired(kiosk), section="kiosks",
                            **_refusals(kiosk, form, refusal.id)), 422
+
+
+# --- the refused report kept for the office -------------------------------------------
+
+REPORT_FIELDS = ("category", "kelurahan", "address", "rt", "rw", "description", "identity", "name", "phone",
+                 "email", "nik", "consent")
+
+
+def _refusal_or_404(kiosk: Kiosk, refusal_id: int) -> KioskDeliveryRefusal:
+    refusal = db.session.get(KioskDeliveryRefusal, refusal_id)
+    if refusal is None or refusal.kiosk_id != kiosk.id:
+        abort(404)
+    return refusal
+
+
+def _audit_view(action: str, kiosk: Kiosk, refusal: KioskDeliveryRefusal) -> None:
+    """Written before the page leaves, as for a complaint's detail: no view of
+    personal data goes unrecorded. No complaint has the receipt's number yet:
+    it goes in the detail."""
+    auth.audit_now(action, user=g.officer, target=f"kiosk:{kiosk.code}",
+                   detail=f"refusal {refusal.id}, number {refusal.leased_number or '-'}")
+
+
+def _shown_answers(refusal: KioskDeliveryRefusal) -> dict:
+    """The kept answers with names for codes (a retired category still has its name)."""
+    answers = dict((refusal.report or {}).get("answers") or {})
+    names = {}
+    if answers.get("category"):
+        category = db.session.execute(select(Category).filter_by(code=answers["category"])).scalar_one_or_none()
+        if category is not None:
+            names["category"] = category
+    if answers.get("kelurahan"):
+        kelurahan = db.session.execute(select(Office).filter_by(
+            code=answers["kelurahan"], kind=OfficeKind.KELURAHAN)).scalar_one_or_none()
+        if kelurahan is not None:
+            names["kelurahan"] = kelurahan.name
+    return {"answers": answers, "names": names}
+
+
+@bp.get("/kios/<int:kiosk_id>/kiriman-ditolak/<int:refusal_id>")
+@requires("kiosks")
+def kiosk_refusal_view(kiosk_id, refusal_id):
+    """"Lihat laporan": the refused report as the kiosk sent it, each refused
+    answer with its reason in plain words."""
+    kiosk = _kiosk_or_404(kiosk_id)
+    refusal = _refusal_or_404(kiosk, refusal_id)
+    html = render_template("console/kiosk_refusal.html", kiosk=kiosk, refusal=refusal,
+                           reason_label=delivery_refusals.reason_label, kept_until=delivery_refusals.kept_until,
+                           device_time=delivery_refusals.device_time(refusal), section="kiosks",
+                           **_shown_answers(refusal))
+    if refusal.report is not None:
+        _audit_view("view_refusal_personal", kiosk, refusal)
+    return html
+
+
+@bp.get("/kios/<int:kiosk_id>/kiriman-ditolak/<int:refusal_id>/foto")
+@requires("kiosks")
+def kiosk_refusal_photo(kiosk_id, refusal_id):
+    kiosk = _kiosk_or_404(kiosk_id)
+    refusal = _refusal_or_404(kiosk, refusal_id)
+    if refusal.photo is None or not refusal.photo_mime:
+        abort(404)
+    data, mime = refusal.photo, refusal.photo_mime
+    _audit_view("view_refusal_photo", kiosk, refusal)
+    response = current_app.response_class(data, mimetype=mime)
+    response.headers["Cache-Control"] = "private, no-store"  # personal data: never kept by a browser cache
+    return response
+
+
+def _prefill(refusal: KioskDeliveryRefusal) -> dict:
+    answers = (refusal.report or {}).get("answers") or {}
+    data = {name: answers.get(name) for name in REPORT_FIELDS}
+    data["consent"] = answers.get("consent") is True
+    if data["identity"] not in {i.value for i in Identity}:
+        data["identity"] = None  # refused: the officer chooses
+    anonymous = data["identity"] == Identity.ANONYMOUS
+    data["contact"] = "given" if not anonymous and (answers.get("phone") or answers.get("email")) else "none"
+    data["keep_photo"] = True
+    return data
+
+
+def _render_complete(kiosk, refusal, form, problems=None, status=200):
+    html = render_template("console/kiosk_refusal_complete.html", kiosk=kiosk, refusal=refusal, form=form,
+                           problems=problems or {}, reason_label=delivery_refusals.reason_label,
+                           has_photo=refusal.photo_mime is not None, section="kiosks")
+    if refusal.report is not None:
+        _audit_view("view_refusal_personal", kiosk, refusal)
+    return html, status
+
+
+@bp.route("/kios/<int:kiosk_id>/kiriman-ditolak/<int:refusal_id>/lanjutkan", methods=["GET", "POST"])
+@requires("kiosks")
+def kiosk_refusal_complete(kiosk_id, refusal_id):
+    """"Lanjutkan sebagai laporan": the kept answers in the assisted-intake form;
+    the officer corrects what was refused and the report is stored as the
+    kiosk's complaint under the receipt's number (backend/delivery_refusals.complete)."""
+    kiosk = _kiosk_or_404(kiosk_id)
+    refusal = _refusal_or_404(kiosk, refusal_id)
+    if refusal.resolved_at is not None:
+        flash(_l("This refused delivery was already marked as dealt with."), "info")
+        return redirect(url_for(".kiosk_refusal_view", kiosk_id=kiosk.id, refusal_id=refusal.id), code=303)
+    user = g.officer
+    form = RefusedReportForm(data=_prefill(refusal)) if request.method == "GET" else RefusedReportForm()
+    _intake_choices(form, user)
+    if request.method == "GET":
+        return _render_complete(kiosk, refusal, form)
+    valid = form.validate_on_submit()
+    photo = None
+    upload = form.photo.data
+    if upload is not None and getattr(upload, "filename", ""):
+        cfg = current_app.config
+        try:
+            photo = clean_photo(upload.read(), max_bytes=cfg["PHOTO_MAX_BYTES"], max_pixels=cfg["PHOTO_MAX_PIXELS"],
+                                max_side=cfg["PHOTO_STORED_MAX_SIDE"])
+        except Invalid as exc:
+            form.photo.errors = [str(exc.message)]
+            valid = False
+    elif form.keep_photo.data:
+        photo = delivery_refusals.kept_photo(refusal)
+    problems = {}
+    if valid:
+        anonymous = form.identity.data == Identity.ANONYMOUS
+        req = intake.IntakeRequest(
+            idempotency_key="", channel=Channel.KIOSK,  # both set by complete()
+            category_code=form.category.data or "", kelurahan_code=form.kelurahan.data or "",
+            address=form.address.data or "", rt=form.rt.data or "", rw=form.rw.data or "",
+            description=form.description.data or "", identity=form.identity.data,
+            consent=bool(form.consent.data),
+            name="" if anonymous else (form.name.data or ""),
+            phone="" if anonymous else (form.phone.data or ""),
+            email="" if anonymous else (form.email.data or ""),
+            nik="" if anonymous else (form.nik.data or ""),
+            language=(refusal.report or {}).get("language") or "id",  # the citizen's, for the receipt
+            photo=photo,
+        )
+        try:
+            done = delivery_refusals.complete(refusal, user, req)
+        except intake.IntakeInvalid as exc:
+            for name, message in exc.errors.items():
+                if name in form and name != "csrf_token":
+                    form[name].errors = list(form[name].errors) + [str(message)]
+                else:
+                    problems[name] = message
+        else:
+            number = done.complaint.number
+            if done.number_changed:
+                flash(_l("Complaint stored under the new number %(number)s: the receipt's number %(leased)s could "
+                         "not be used. Tell the citizen the new number; the tracking page of %(leased)s points to it.",
+                         number=number, leased=done.leased_number), "info")
+            else:
+                flash(_l("Complaint stored under the receipt's number %(number)s.", number=number), "success")
+            return redirect(url_for(".detail", number=number), code=303)
+    status = 400 if "csrf_token" in form.errors else 422
+    return _render_complete(kiosk, refusal, form, problems, status)

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from backend import auth, intake, privacy
+from backend import aliases, auth, intake, privacy
 from backend.crm import manual as crm_manual
 from backend.crm import outbox as crm_outbox
 from backend.extensions import csrf, db
@@ -154,7 +154,8 @@ def _queue_query(user, form: QueueFilter):
             query = query.where(Complaint.crm_number.startswith(crm, autoescape=True))
         else:
             try:
-                query = query.where(Complaint.number == str(parse_number(typed)))
+                # Its own number, or a leased number a kiosk printed for it offline (backend/aliases.py).
+                query = query.where(aliases.number_clause(str(parse_number(typed))))
             except NumberError as exc:
                 digits = re.sub(r"\D", "", typed)
                 if exc.reason == "check" or not digits:

@@ -1,12 +1,15 @@
-"""Public tracking: anyone with a number sees its progress, never its content."""
+"""Public tracking: anyone with a number sees its progress, never its content.
+
+A leased number a kiosk printed offline for a report the server had already
+stored under another number (backend/aliases.py) shows that complaint, with a
+notice that the receipt's number was registered under the stored one.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from backend import delivery_refusals
-from backend.extensions import db
+from backend import aliases, delivery_refusals
 from backend.models import Complaint
 from backend.numbering import NumberError, parse_number
 from kiosk.helpers import tracking_url
@@ -24,6 +27,16 @@ REFUSED = "kiosk_delivery_refused"
 REFUSED_MESSAGE = _l("The report from the kiosk with this number has not reached our system yet. "
                      "Please contact %(office)s and bring your receipt, so that an officer can enter it for you.")
 NOT_FOUND = _l("We have no complaint with this number. If you sent it a moment ago, try again shortly.")
+# A leased number linked to a complaint stored under another number (backend/aliases.py).
+ALIAS_MESSAGE = _l("The report with receipt number %(leased)s is registered under number %(number)s. "
+                   "Use number %(number)s to track it.")
+
+
+def find(number: str) -> tuple[Complaint | None, str | None]:
+    """The complaint a normalised number names, and the leased number when it
+    names it as an alias (else None): (None, None) when nothing has it."""
+    found = aliases.resolve(number)
+    return found if found is not None else (None, None)
 
 
 def refused_office(number: str) -> dict | None:
@@ -73,11 +86,17 @@ def detail(number: str):
         return render_template("tracking/lookup.html", typed=number, error=MESSAGES[exc.reason]), 400
     if str(parsed) != number:
         return redirect(url_for(".detail", number=str(parsed)), code=301)
-    complaint = db.session.execute(select(Complaint).filter_by(number=number)).scalar_one_or_none()
+    complaint, leased = find(number)
     if complaint is None:
         office = refused_office(number)
         if office is not None:
             return render_template("tracking/refused.html", number=number, office=office,
                                    message=REFUSED_MESSAGE), 404
+        moved_to = delivery_refusals.moved_number(number)
+        if moved_to is not None:
+            # An officer completed the refused report under a new number (the receipt's could not be used).
+            return render_template("tracking/refused.html", number=number, office=None, moved_to=moved_to,
+                                   message=ALIAS_MESSAGE)
         return render_template("tracking/lookup.html", typed=number, error=NOT_FOUND), 404
-    return render_template("tracking/detail.html", complaint=complaint)
+    # A leased number: the complaint's own page under its own number, with the notice.
+    return render_template("tracking/detail.html", complaint=complaint, leased=leased, alias_message=ALIAS_MESSAGE)

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from backend import intake
 from backend.extensions import db
-from backend.models import Agency, Category, DutySection, HolidayOverride, Kiosk, OfficeHours, OfficialChannel
+from backend.models import (
+    Agency, Category, DutySection, HolidayOverride, Kiosk, KioskDeliveryRefusal, OfficeHours, OfficialChannel,
+)
 from tests.officers import make_user, sign_in
 
 PREFIXES = ("/petugas",)  # the console and its admin pages (/petugas/admin)
@@ -69,7 +71,11 @@ def world(app):
         hours = OfficeHours(office_id=None, starts=date(2027, 2, 8), ends=date(2027, 3, 9), label="Ramadan",
                             week={"0": ["07:00", "14:00"]})
         holiday = HolidayOverride(day=date(2027, 1, 4), closed=True, name="Keputusan Gubernur")
-        db.session.add_all([section, hours, holiday])
+        kiosk = db.session.execute(select(Kiosk).filter_by(code="tebet-timur")).scalar_one()
+        refusal = KioskDeliveryRefusal(kiosk_id=kiosk.id, office_id=kiosk.office_id, idempotency_key="walker-refused",
+                                       leased_number=None, reasons=["category"],
+                                       report={"answers": {"name": "Siti Rahayu"}, "language": "id"})
+        db.session.add_all([section, hours, holiday, refusal])
         db.session.commit()
         values = {
             "number": complaint.number,
@@ -83,7 +89,7 @@ def world(app):
             "holiday_id": holiday.id,
             "day": "2026-12-01",
             "channel_id": db.session.scalars(select(OfficialChannel.id)).first(),
-            "refusal_id": 1,  # POST only: the walker checks its refusals, which come before the lookup
+            "refusal_id": refusal.id,  # of tebet-timur, with a kept report and no photo
         }
     return users, values
 
@@ -129,8 +135,8 @@ def test_every_console_route_refuses_anonymous_and_wrong_role_or_office(app, wor
                     assert r.status_code == 403, (method, rule.rule, name, r.status_code)
                 elif method == "GET":
                     r = client.get(url)
-                    # The walker's complaint has no photo: its photo is the one 404.
-                    expected = 404 if rule.endpoint == "console.photo" else 200
+                    # The walker's complaint and refusal have no photo: their photos are the 404s.
+                    expected = 404 if rule.endpoint in ("console.photo", "console.kiosk_refusal_photo") else 200
                     assert r.status_code == expected, (method, rule.rule, name, r.status_code)
                 checked += 1
     assert checked > 300

@@ -64,22 +64,22 @@ def _kiosk_id(app, code: str) -> int:
         return db.session.execute(select(Kiosk.id).filter_by(code=code)).scalar_one()
 
 
-def test_a_refused_delivery_is_recorded_once_without_personal_data(app, refused, caplog):
+def test_a_refused_delivery_is_recorded_once_and_keeps_its_report(app, refused, caplog):
     sender, body, number = refused
     [row] = _rows(app)
     assert (row.leased_number, row.reasons, row.times, row.resolved_at) == (number, ["leased_number"], 1, None)
     assert row.idempotency_key == "kunci-ditolak-1"
     with app.app_context():
         assert row.kiosk_id == _kiosk_id(app, SENDER)
-        raw = db.session.execute(select(KioskDeliveryRefusal.__table__)).one()
-    stored = " ".join(str(v) for v in raw)
-    for value in PERSONAL:
-        assert value not in stored
-    # The kiosk sends the same report again (an officer taps resend): still one row, counted.
+    # The report is kept on the server for the office (the kiosk deletes its copy).
+    assert row.report["answers"]["name"] == "Siti Rahayu" and row.report["channel"] == "kiosk"
+    # The kiosk sends the same report again with other answers: still one row, counted; its answers win.
+    body = {**body, "answers": {**body["answers"], "name": "Siti R."}}
     with caplog.at_level(logging.WARNING, logger="backend.delivery_refusals"):
         assert sender.post(f"/k/{SENDER}/api/laporan", json=body).status_code == 422
     [row] = _rows(app)
     assert row.times == 2 and row.last_refused_at >= row.first_refused_at
+    assert row.report["answers"]["name"] == "Siti R."
     [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert f"kiosk={SENDER}" in line and number in line and "leased_number" in line
     assert "Siti" not in line

@@ -21,6 +21,15 @@
  * answers into this tab's sessionStorage; they are taken into this page's
  * memory (the copy removed at once), checked as typed ones, and the shell
  * opens at the first screen not answered yet. A photo is not carried.
+ * The copy also holds the online flow's idempotency key when the citizen had
+ * reached the review: the network may have failed while "Kirim laporan" was
+ * in flight, after the server stored the report (number N). Sent unchanged
+ * (same answers, no photo either side), the report is queued under that key,
+ * with the answers as the server keeps them and the online page's language,
+ * so the server answers it as a replay of N and links the printed leased
+ * number to N (backend/aliases.py) instead of storing it twice. Changed
+ * answers or a photo get a new key (the same key with other answers would be
+ * refused); so does every later report (the idle reset, "new report").
  *
  * "Laporan saya" (/laporan-saya): the phone's sent reports, from IndexedDB.
  *
@@ -69,6 +78,7 @@
     queued: false,
     fromReview: false,
     conflict: false,
+    carried: null, // {key, lang, answers}: the online flow's report, see restoreCarried
   });
   let state = fresh();
   let photoUrl = "";
@@ -785,7 +795,14 @@
       showErrors(form, { _: M.no_number });
       return;
     }
-    const body = { ...payload(), leased_number: lease.number };
+    let body = { ...payload(), leased_number: lease.number };
+    const carried = state.carried;
+    state.carried = null; // one report only
+    if (carried && !state.photo && JSON.stringify(asServer(state.answers)) === JSON.stringify(carried.answers)) {
+      // The report the online flow may have stored already: its key, answers and language.
+      state.key = carried.key;
+      body = { ...body, idempotency_key: carried.key, language: carried.lang, answers: carried.answers };
+    }
     await Q.add({ key: state.key, kind: "kiosk", url: D.urls.submit, payload: body, photo: state.photo });
     buildReceipt(lease, body);
     // The citizen's answers leave this page's memory now; the queue holds them until delivery.
@@ -868,6 +885,33 @@
     show("start", { push: false });
   }
 
+  /* The answers as the server keeps them (backend/validation.py: trimmed,
+     RT/RW of 3 digits, +62 phone, lower-case email domain, NIK digits): the
+     online flow's stored report was fingerprinted in this form, so the same
+     report carried from it must be sent so to be known as a replay. */
+  function asServer(a) {
+    const anonymous = a.identity === "anonymous";
+    const phone = String(a.phone || "").replace(/[\s\-().]/g, "");
+    const m = PHONE.exec(phone);
+    const email = String(a.email || "").trim();
+    const at = email.lastIndexOf("@");
+    const rtRw = (v) => (String(v || "").trim() ? String(v).trim().padStart(3, "0") : "");
+    return {
+      category: a.category || "",
+      kelurahan: a.kelurahan || "",
+      address: clean(a.address),
+      rt: rtRw(a.rt),
+      rw: rtRw(a.rw),
+      description: clean(a.description),
+      identity: a.identity || "",
+      consent: Boolean(a.consent),
+      name: anonymous ? "" : clean(a.name),
+      phone: anonymous || !phone ? "" : m ? `+62${m[1]}` : phone,
+      email: anonymous || !email ? "" : at > 0 ? `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}` : email,
+      nik: anonymous ? "" : String(a.nik || "").replace(/\s/g, ""),
+    };
+  }
+
   /* The answers given online before the network failed (kiosk-offline.js
      keeps them under the same key). Read once, then removed: from now on
      they live in this page's memory only, as answers typed here do. */
@@ -923,6 +967,17 @@
     fillForms(a);
     applyDefaults();
     readForms();
+    const key = typeof record.key === "string" && record.key.length <= 64 ? record.key : "";
+    if (key && record.photo !== true) {
+      // The online report as the server may hold it (the answers as given there, not as
+      // adjusted here): sent unchanged, it goes under its key (sendFromKiosk).
+      const online = { consent: given.consent === true };
+      for (const name of ["category", "kelurahan", "identity", ...TEXT_FIELDS]) {
+        online[name] = typeof given[name] === "string" ? given[name] : "";
+      }
+      state.carried = { key, lang: ["id", "en"].includes(record.lang) ? record.lang : D.lang,
+        answers: asServer(online) };
+    }
     let step = "review";
     for (const s of STEPS.slice(0, -1)) {
       if (!done.has(s) || Object.keys(check(s, state.answers)).length) {

@@ -9,6 +9,12 @@
  *     IndexedDB, so a kiosk offline still gives a valid number.
  * On any screen, when a request cannot reach the server (htmx:sendError),
  * the citizen continues on the offline shell, if the worker holds it.
+ * The answers go with them (sessionStorage, below), and the online flow's
+ * idempotency key from the review form: if the network failed while "Kirim
+ * laporan" was in flight, the server may have stored the report already, and
+ * the offline page delivers it under that same key, so it is answered with
+ * the stored complaint instead of making a second one (flow.js,
+ * backend/aliases.py).
  * queue.js itself sends what the kiosk queued offline as soon as a page opens.
  */
 (() => {
@@ -31,8 +37,10 @@
 
   // The same key in flow.js (which takes the copy) and app.js (which wipes it).
   const CARRY_KEY = `kios-aduan:answers:${code}`;
-  // What a step form may hand over; anything else (csrf_token,
-  // idempotency_key, remove_photo, the photo itself) stays behind.
+  // What a step form may hand over as answers; anything else (csrf_token,
+  // remove_photo, the photo itself) stays behind. The review form's
+  // idempotency_key (not personal) is kept beside them as `key`, with the
+  // page's language (the stored report's fingerprint includes it).
   const CARRY_FIELDS = ["category", "kelurahan", "address", "rt", "rw", "description",
     "identity", "name", "phone", "email", "nik", "consent"];
   const PERSONAL = ["name", "phone", "email", "nik"];
@@ -57,18 +65,43 @@
     return { answers: {}, done: [], photo: false };
   }
 
+  const isStepForm = (form) => form instanceof HTMLFormElement && Boolean(form.closest("#page"))
+    && form.classList.contains("step");
+
   function stepOf(form) {
-    if (!(form instanceof HTMLFormElement) || !form.closest("#page") || !form.classList.contains("step")) return "";
+    if (!isStepForm(form)) return "";
     for (const [name, step] of Object.entries(STEP_BY_FIELD)) if (form.elements.namedItem(name)) return step;
     return "";
+  }
+
+  // The online flow's idempotency key, where a form carries one (the review form).
+  function keyOf(form) {
+    const input = isStepForm(form) ? form.elements.namedItem("idempotency_key") : null;
+    const value = input instanceof HTMLInputElement ? input.value : "";
+    return value.length > 0 && value.length <= 64 ? value : "";
   }
 
   /* Copy one step form's answers; `sent`: the citizen pressed its button, so
      the offline shell may move past this screen (if the answers pass there). */
   function capture(form, sent) {
     const step = stepOf(form);
-    if (!code || !step) return;
+    const key = keyOf(form);
+    if (!code || (!step && !key)) return;
     const record = readCarried();
+    if (key) {
+      record.key = key;
+      const lang = doc.documentElement.lang;
+      record.lang = ["id", "en"].includes(lang) ? lang : "id";
+    }
+    if (step) copyAnswers(form, step, record, sent);
+    try {
+      sessionStorage.setItem(CARRY_KEY, JSON.stringify(record));
+    } catch (_err) {
+      /* storage full or switched off: offline, the citizen types again */
+    }
+  }
+
+  function copyAnswers(form, step, record, sent) {
     const data = new FormData(form);
     for (const name of CARRY_FIELDS) {
       if (!form.elements.namedItem(name)) continue; // another screen's question
@@ -87,11 +120,6 @@
       record.photo = Boolean((file && file.files && file.files.length) || kept);
     }
     if (sent && !record.done.includes(step)) record.done.push(step);
-    try {
-      sessionStorage.setItem(CARRY_KEY, JSON.stringify(record));
-    } catch (_err) {
-      /* storage full or switched off: offline, the citizen types again */
-    }
   }
 
   // Leaving for good: a new session, the receipt, or assisted mode.

@@ -26,7 +26,10 @@
  * its number in `mine`); 5xx, 408, 429 or no network: kept, sent again later
  * (never given up: a complaint the server may have stored is only ever sent
  * again with the same key); any other 4xx: kept as "failed" with the
- * server's errors, for the citizen to change and send again.
+ * server's errors, for the citizen to change and send again. A kiosk's 422
+ * with `kept: true` means the server keeps the report for the office's
+ * officers: the kiosk's entry drops the answers and photo and keeps only its
+ * key, leased number, status, reason codes and times.
  *
  * Every change is announced on the BroadcastChannel "kios-aduan-queue"
  * ({type: "delivered"|"failed"|"pending", key, ...}) and to `KiosQueue.on()`
@@ -268,6 +271,29 @@
     entry.status = response.status;
     entry.errors = data.errors && typeof data.errors === "object" ? data.errors : { _: data.error || String(response.status) };
     entry.conflict = Boolean(data.conflict);
+    if (entry.kind === "kiosk" && data.kept === true) {
+      // The server keeps the refused report for the office's officers: this
+      // shared lobby device keeps no personal data, only what stops its leased
+      // number being printed again (leases.take skips numbers in the queue).
+      const kept = {
+        key: entry.key,
+        kind: entry.kind,
+        leased_number: entry.leased_number,
+        state: "failed",
+        status: response.status,
+        reasons: Object.keys(entry.errors),
+        kept: true,
+        conflict: entry.conflict,
+        errors: null,
+        payload: null,
+        photo: null,
+        queued_at: entry.queued_at,
+        last_try: entry.last_try,
+      };
+      await idb.set(entry.key, kept, stores.queue);
+      announce({ type: "failed", key: entry.key, reasons: kept.reasons, kept: true });
+      return "failed";
+    }
     await idb.set(entry.key, entry, stores.queue);
     announce({ type: "failed", key: entry.key, errors: entry.errors, conflict: entry.conflict });
     return "failed";
