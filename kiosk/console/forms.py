@@ -2,6 +2,7 @@
 as in the citizen flow; every POST form carries a CSRF token."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -22,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from backend.auth import ROLE_LABELS
+from backend.photos import clean_photo
 from backend.statuses import Channel, Identity
 from kiosk.intake.forms import Rule
 from backend import delivery_refusals, validation
@@ -70,6 +72,22 @@ CONTACT_CHOICES = [
     ("given", _l("The citizen gives a phone number or email")),
     ("none", _l("The citizen has no contact details")),
 ]
+
+
+def uploaded_photo(field):
+    """The photo chosen in a FileField, cleaned as the citizen's own would be
+    (backend/photos.py: re-encoded, EXIF gone); None if none was chosen. A file
+    that is not an acceptable image puts its message on the field and returns None."""
+    upload = field.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    cfg = current_app.config
+    try:
+        return clean_photo(upload.read(), max_bytes=cfg["PHOTO_MAX_BYTES"], max_pixels=cfg["PHOTO_MAX_PIXELS"],
+                           max_side=cfg["PHOTO_STORED_MAX_SIDE"])
+    except validation.Invalid as exc:
+        field.errors = [str(exc.message)]
+        return None
 
 
 class AssistedIntakeForm(PostForm):

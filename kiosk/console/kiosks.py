@@ -13,12 +13,10 @@ from sqlalchemy.orm import selectinload
 from backend import auth, delivery_refusals, intake, kiosks
 from backend.extensions import db
 from backend.models import Category, Kiosk, KioskDeliveryRefusal, Office, OfficeKind, utcnow
-from backend.photos import clean_photo
 from backend.statuses import Channel, Identity
-from backend.validation import Invalid
 from kiosk.console import access
 from kiosk.console.access import form_page, requires
-from kiosk.console.forms import KioskForm, RefusalResolveForm, RefusedReportForm, opts
+from kiosk.console.forms import KioskForm, RefusalResolveForm, RefusedReportForm, opts, uploaded_photo
 from kiosk.console.views import _intake_choices, _scope_offices, bp
 
 
@@ -291,17 +289,9 @@ def kiosk_refusal_complete(kiosk_id, refusal_id):
     if request.method == "GET":
         return _render_complete(kiosk, refusal, form)
     valid = form.validate_on_submit()
-    photo = None
-    upload = form.photo.data
-    if upload is not None and getattr(upload, "filename", ""):
-        cfg = current_app.config
-        try:
-            photo = clean_photo(upload.read(), max_bytes=cfg["PHOTO_MAX_BYTES"], max_pixels=cfg["PHOTO_MAX_PIXELS"],
-                                max_side=cfg["PHOTO_STORED_MAX_SIDE"])
-        except Invalid as exc:
-            form.photo.errors = [str(exc.message)]
-            valid = False
-    elif form.keep_photo.data:
+    photo = uploaded_photo(form.photo)
+    valid = valid and not form.photo.errors
+    if photo is None and not form.photo.errors and form.keep_photo.data:
         photo = delivery_refusals.kept_photo(refusal)
     problems = {}
     if valid:

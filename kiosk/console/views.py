@@ -32,12 +32,11 @@ from backend.crm import outbox as crm_outbox
 from backend.extensions import csrf, db
 from backend.models import Category, CategoryGroup, Complaint, Office, OfficeKind, OutboxItem, utcnow
 from backend.numbering import NumberError, parse_number
-from backend.photos import clean_photo
 from backend.statuses import CHANNEL_LABELS, STATUSES, Channel, Identity
-from backend.validation import Invalid
 from backend.workdays import WIB
 from kiosk.console import access
 from kiosk.console.access import SESSION_KEY, public, requires
+from kiosk.console.forms import uploaded_photo
 from kiosk.console.forms import AccountPasswordForm, AccountPinForm, AssistedIntakeForm, CrmNumberForm, LoginForm, \
     PostForm, QueueFilter, opts
 
@@ -402,16 +401,8 @@ def assisted_intake():
         return render_template("console/intake.html", form=form, section="intake")
     problems = {}
     valid = form.validate_on_submit()
-    photo = None
-    upload = form.photo.data
-    if upload is not None and getattr(upload, "filename", ""):
-        cfg = current_app.config
-        try:
-            photo = clean_photo(upload.read(), max_bytes=cfg["PHOTO_MAX_BYTES"], max_pixels=cfg["PHOTO_MAX_PIXELS"],
-                                max_side=cfg["PHOTO_STORED_MAX_SIDE"])
-        except Invalid as exc:
-            form.photo.errors = [str(exc.message)]
-            valid = False
+    photo = uploaded_photo(form.photo)
+    valid = valid and not form.photo.errors
     office_codes = {c.value for c in form.office.choices}
     if form.office.data not in office_codes:
         form.office.errors = [str(_l("Choose one of your offices."))]
