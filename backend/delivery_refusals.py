@@ -246,9 +246,7 @@ def complete(refusal: KioskDeliveryRefusal, user: User, req: intake.IntakeReques
     req.channel = Channel.KIOSK
     req.kiosk_code = kiosk_code
     req.office_code = None
-    # intake.validate names no officer on a self-service channel: the officer is set on
-    # the stored complaint below, in the transaction that resolves the refusal.
-    req.officer_id = None
+    req.officer_id = user.id  # recorded, and their own phone or email refused as the citizen's (intake.validate)
     req.leased_number = leased
     req.device_created_at = device_time(refusal) if leased else None
     result = _submit(req)
@@ -256,7 +254,6 @@ def complete(refusal: KioskDeliveryRefusal, user: User, req: intake.IntakeReques
     with immediate_transaction() as session:
         row = session.get(KioskDeliveryRefusal, refusal_id)
         complaint = session.get(Complaint, result.complaint.id)
-        complaint.officer_id = user.id
         row.resolved_at = utcnow()
         row.resolved_by_id = user.id
         row.resolution_note = None

@@ -152,8 +152,9 @@ def validate(req: IntakeRequest) -> dict:
         errors["identity"] = _l("Choose how you want to report.")
     if req.channel not in set(Channel):
         errors["channel"] = _l("Unknown channel.")
-    elif (req.channel in ASSISTED_CHANNELS) != (req.officer_id is not None):
-        # Desk, telephone and letter are typed by an officer, who is recorded; self-service never is.
+    elif (req.channel in ASSISTED_CHANNELS) != (req.officer_id is not None) and not _officer_completes_kiosk(req):
+        # Desk, telephone and letter are typed by an officer, who is recorded; self-service never is,
+        # but for a kiosk's refused offline report that an officer completes (backend/delivery_refusals.py).
         errors["channel"] = _l("An assisted complaint names the officer who typed it in.")
     anonymous = req.identity == Identity.ANONYMOUS
     # Anonymous reports keep no identity at all, not even here (FixMyStreet #524).
@@ -176,6 +177,10 @@ def validate(req: IntakeRequest) -> dict:
     if errors:
         raise IntakeInvalid(errors)
     return clean
+
+
+def _officer_completes_kiosk(req: IntakeRequest) -> bool:
+    return req.channel == Channel.KIOSK and req.kiosk_code is not None and req.officer_id is not None
 
 
 def _not_the_officers_own(errors: dict, officer_id: int, clean: dict) -> None:

@@ -19,7 +19,7 @@ from tests.kiosk.test_api import api_settings, jpeg_with_gps, report  # noqa: F4
 from tests.kiosk.test_api_kiosk import lease
 from tests.kiosk.test_delivery_refusals import PERSONAL, SENDER, _kiosk_id, _officer, _pair, _rows
 from tests.kiosk.test_delivery_refusals import refused  # noqa: F401 (fixture)
-from tests.officers import csrf_token
+from tests.officers import csrf_token, make_user, sign_in
 
 KIOSK = "tebet-timur"  # office 0101, under Kecamatan Tebet (0100)
 
@@ -307,3 +307,19 @@ def test_a_refill_never_hands_out_a_refused_number_again(app, kept):
     (reinstalled, storage cleared) must not print it for someone else."""
     kiosk, _body, number, _refusal_id = kept
     assert number not in lease(kiosk)
+
+
+def test_the_officer_cannot_complete_it_with_their_own_phone(app, kept):
+    """The completing officer is recorded on the complaint, and intake refuses their own
+    phone as the citizen's, as on the assisted-intake form."""
+    _kiosk, _body, number, refusal_id = kept
+    urls = _urls(app, refusal_id)
+    with app.app_context():
+        uid = make_user("lurah.sendiri", "pimpinan", "0101", phone="0811 2222 3333")
+    lurah = app.test_client()
+    sign_in(app, lurah, uid)
+    html = lurah.get(urls["complete"]).get_data(as_text=True)
+    r = lurah.post(urls["complete"], data=_form(html, category="JALAN_RUSAK", phone="0811-2222-3333"))
+    assert r.status_code == 422
+    assert "nomor telepon petugas sendiri" in r.get_data(as_text=True).lower()
+    assert _complaint(app, number) is None
