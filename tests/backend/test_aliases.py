@@ -3,26 +3,13 @@ an online "Kirim laporan" stored, its answer lost, the same report delivered
 offline under the same key with a leased number."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import func, select
 
 from backend import aliases, intake, leases
 from backend.extensions import db
-from backend.models import Complaint, ComplaintNumberAlias, Kiosk
-
-
-def kiosk(code="tebet-timur") -> Kiosk:
-    return db.session.execute(select(Kiosk).filter_by(code=code)).scalar_one()
-
-
-def request(**changes) -> intake.IntakeRequest:
-    fields = dict(idempotency_key=uuid.uuid4().hex, channel="kiosk", category_code="JALAN_RUSAK",
-                  kelurahan_code="0101", description="Lubang besar di depan sekolah, berbahaya untuk anak.",
-                  identity="anonymous", consent=True, kiosk_code="tebet-timur")
-    fields.update(changes)
-    return intake.IntakeRequest(**fields)
+from backend.models import Complaint, ComplaintNumberAlias
+from tests.backend.test_leases import kiosk, request
 
 
 def counts() -> tuple[int, int]:
