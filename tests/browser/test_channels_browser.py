@@ -281,8 +281,7 @@ def test_attract_screen_is_not_shown_during_a_report(kiosk_page):
 
 
 def test_admin_edits_a_channel_in_the_console(browser, live_server, live_app, artifacts):
-    from tests.browser.test_officer_browser import console_errors, officer
-    from tests.officers import PASSWORD
+    from tests.browser.test_officer_browser import console_errors, officer, sign_in_by_form
 
     officer(live_app, "admin.kanal", "admin", None)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server, locale="id-ID")
@@ -290,9 +289,7 @@ def test_admin_edits_a_channel_in_the_console(browser, live_server, live_app, ar
     errors = console_errors(page)
     try:
         page.goto("/petugas/")
-        page.get_by_label("Nama pengguna").fill("admin.kanal")
-        page.get_by_label("Kata sandi").fill(PASSWORD)
-        page.get_by_role("button", name="Masuk").click()
+        sign_in_by_form(page, "admin.kanal")
         page.get_by_role("link", name="Kanal dan poster").click()
         expect(page.locator("h1")).to_have_text("Kanal dan poster")
         shot(page, artifacts, "1-kanal-dan-poster")

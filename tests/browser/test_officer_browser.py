@@ -30,6 +30,13 @@ def officer(live_app, username, role, office, **kw) -> int:
 EMPTY_STYLE = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 
 
+def sign_in_by_form(page, username: str) -> None:
+    """The console's login form, as an officer fills it in (the page shows it)."""
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+
+
 def console_errors(page) -> list[str]:
     errors = []
 
@@ -111,9 +118,7 @@ def test_console_pages_at_a_desk(browser, live_server, live_app, artifacts):
         page.goto("/petugas/")
         expect(page.locator("h1")).to_contain_text("Masuk petugas")
         shot(page, artifacts, "1-masuk")
-        page.get_by_label("Nama pengguna").fill("lurah.tebettimur")
-        page.get_by_label("Kata sandi").fill(PASSWORD)
-        page.get_by_role("button", name="Masuk").click()
+        sign_in_by_form(page, "lurah.tebettimur")
         expect(page.locator("h1")).to_have_text("Pengaduan")
         shot(page, artifacts, "2-antrean")
         # A complaint for a citizen who called in, without contact details.
@@ -152,9 +157,7 @@ def test_console_pages_at_a_desk(browser, live_server, live_app, artifacts):
         page.goto("/petugas/")
         expect(page.locator("h1")).to_contain_text("Masuk petugas")
         # The admin pages.
-        page.get_by_label("Nama pengguna").fill("admin.browser")
-        page.get_by_label("Kata sandi").fill(PASSWORD)
-        page.get_by_role("button", name="Masuk").click()
+        sign_in_by_form(page, "admin.browser")
         page.goto("/petugas/admin/jam")
         shot(page, artifacts, "9-admin-jam")
         page.goto("/petugas/admin/audit")

@@ -13,8 +13,7 @@ from backend.extensions import db
 from backend.models import Complaint, Kiosk, KioskDeliveryRefusal
 from tests.browser.test_intake_browser import shot
 from tests.browser.test_offline import png_bytes, wait_for, watch_errors
-from tests.browser.test_officer_browser import console_errors, officer
-from tests.officers import PASSWORD
+from tests.browser.test_officer_browser import console_errors, officer, sign_in_by_form
 
 KIOSK = "tebet-timur"
 PERSONAL = ("Siti Rahayu", "0812-3456-7890", "siti@example.id", "3174011234567890", "Lubang besar",
@@ -115,9 +114,7 @@ def test_the_lurah_completes_a_kept_report_in_the_console(kiosk_page, browser, l
     errors = console_errors(desk)
     try:
         desk.goto("/petugas/")
-        desk.get_by_label("Nama pengguna").fill("lurah.tolakan")
-        desk.get_by_label("Kata sandi").fill(PASSWORD)
-        desk.get_by_role("button", name="Masuk").click()
+        sign_in_by_form(desk, "lurah.tolakan")
         expect(desk.locator("h1")).to_have_text("Pengaduan")
         desk.goto(f"/petugas/kios/{kiosk_id}")
         row = desk.locator("#kiriman-ditolak li.refusal", has_text=sent["number"])
