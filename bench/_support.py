@@ -50,6 +50,24 @@ class BackgroundServer:
             time.sleep(0.1)
         raise SetupError(f"{self.name} not ready after {timeout:.0f}s:\n{self.log_tail()}")
 
+    def cpu_seconds(self) -> float:
+        """CPU (user + system) used so far by every live process of the server's
+        session (a gunicorn master and its workers), from /proc; 0 elsewhere."""
+        if self.proc is None:
+            return 0.0
+        total, tick = 0, os.sysconf("SC_CLK_TCK")
+        for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            if int(fields[3]) == self.proc.pid:  # field 6 (session id), counted after "(comm)"
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:

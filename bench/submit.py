@@ -366,6 +366,7 @@ class Pass:
     failures: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     cpu: float = 0.0  # this process's CPU seconds during the pass
+    server_cpu: float = 0.0  # the server's CPU seconds (all its processes) during the pass
 
     @property
     def done(self) -> int:
@@ -396,7 +397,8 @@ def _call(fn, client, item, result: Pass, lock: threading.Lock, t_from: float) -
             result.failures.append(err)
 
 
-def closed_loop(items: list, fn, clients: ClientPool, concurrency: int, time_limit: float) -> Pass:
+def closed_loop(items: list, fn, clients: ClientPool, concurrency: int, time_limit: float,
+                server: Server | None = None) -> Pass:
     """Peak: `concurrency` clients each send the next request as soon as the last is answered."""
     result, lock = Pass(), threading.Lock()
     it = iter(items)
@@ -421,6 +423,7 @@ def closed_loop(items: list, fn, clients: ClientPool, concurrency: int, time_lim
 
     clients.warm(concurrency)
     cpu0 = time.process_time()
+    server0 = server.cpu_seconds() if server else 0.0
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
     for t in threads:
         t.start()
@@ -428,6 +431,7 @@ def closed_loop(items: list, fn, clients: ClientPool, concurrency: int, time_lim
         t.join()
     result.elapsed = last[0] - start
     result.cpu = time.process_time() - cpu0
+    result.server_cpu = server.cpu_seconds() - server0 if server else 0.0
     return result
 
 
@@ -503,7 +507,7 @@ def measure_app(args, dbs: Databases, tmp: Path) -> Measured:
         # The two kinds of answer alternate by flow; each peak pass takes its own half.
         peaks = {}
         for label, fn, part in (("htmx", submit_htmx, flows[0::2]), ("page", submit_page, flows[1::2])):
-            peaks[label] = closed_loop(part, fn, clients, args.concurrency, args.pass_time_limit)
+            peaks[label] = closed_loop(part, fn, clients, args.concurrency, args.pass_time_limit, server)
             print(f"  peak ({label}): {peaks[label].done} submissions in {peaks[label].elapsed:.2f}s = "
                   f"{peaks[label].rate:.1f}/s", flush=True)
         measured = {}
@@ -532,7 +536,7 @@ def measure_api(args, server: Server, clients: ClientPool, warm_n: int) -> Measu
     warmup = closed_loop([api_report(i) for i in range(warm_n)], submit_api, clients, args.concurrency,
                          args.pass_time_limit)
     peak = closed_loop([api_report(i) for i in range(args.flows)], submit_api, clients, args.concurrency,
-                       args.pass_time_limit)
+                       args.pass_time_limit, server)
     print(f"  api peak: {peak.done} submissions in {peak.elapsed:.2f}s = {peak.rate:.1f}/s", flush=True)
     rate = max(peak.rate / 2, 0.5)
     n = max(20, min(args.max_paced, math.ceil(rate * args.paced_seconds)))
@@ -554,7 +558,7 @@ def measure_baseline(args, dbs: Databases, tmp: Path) -> Measured:
         clients.base_url = server.url
         warmup = closed_loop(list(range(100)), insert_row, clients, args.concurrency, args.pass_time_limit)
         peak = closed_loop(list(range(args.baseline_requests)), insert_row, clients, args.concurrency,
-                           args.pass_time_limit)
+                           args.pass_time_limit, server)
         print(f"  peak: {peak.done} inserts in {peak.elapsed:.2f}s = {peak.rate:.1f}/s", flush=True)
         rate = max(peak.rate / 2, 0.5)
         n = max(20, min(args.max_paced * 4, math.ceil(rate * args.paced_seconds)))
@@ -579,7 +583,7 @@ def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
     print(f"(load average 1 min: {load_before[0]:.1f} before, {load_after[0]:.1f} after; "
           f"other work on the machine skews these figures)")
     print(f"{'':32} {'peak/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'at /s':>7} {'n peak':>7} {'n paced':>7} "
-          f"{'failed':>6} {'client CPU':>10}")
+          f"{'failed':>6} {'client CPU':>10} {'server CPU':>10} {'ms/req':>6}")
     lines = [("app  POST /kirim htmx -> #page", app)]
     if app.page is not None:
         lines.append(("page POST /kirim -> whole page", app.page))
@@ -587,10 +591,13 @@ def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
         lines.append(("api  POST /api/v1/laporan (JSON)", app.api))
     for label, m in (*lines, ("base POST /insert (1 row)", base)):
         cpu = m.peak.cpu / m.peak.elapsed * 100 if m.peak.elapsed else 0
+        server_cpu = m.peak.server_cpu / m.peak.elapsed * 100 if m.peak.elapsed else 0
+        per_req = m.peak.server_cpu / m.peak.done * 1000 if m.peak.done else 0
         print(f"{label:32} {m.peak.rate:8.1f} {m.paced.pct(50):7.1f} {m.paced.pct(95):7.1f} {m.paced_rate:7.1f} "
-              f"{m.peak.done:7d} {m.paced.done:7d} {len(m.failures):6d} {cpu:9.0f}%")
+              f"{m.peak.done:7d} {m.paced.done:7d} {len(m.failures):6d} {cpu:9.0f}% {server_cpu:9.0f}% {per_req:6.2f}")
     print("(peak/s: successful requests/s, closed loop; p50/p95: open loop at half that peak, from each request's"
-          " scheduled start, successful requests only; client CPU: this process in the peak pass, % of one core)")
+          " scheduled start, successful requests only; client CPU: this process in the peak pass, % of one core;"
+          " server CPU: the server's processes in the peak pass, % of one core, and CPU ms per request)")
     print(f"submit_ratio={ratio:.2f}")
     if app.page is not None:
         page_ratio = app.page.peak.rate / base.peak.rate if base.peak.rate else float("nan")
