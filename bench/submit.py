@@ -605,6 +605,15 @@ def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
     if app.api is not None:
         api_ratio = app.api.peak.rate / base.peak.rate if base.peak.rate else float("nan")
         print(f"api_submit_ratio={api_ratio:.2f}")
+    if app.peak.done and app.peak.server_cpu and base.peak.rate:
+        # What the server's CPU alone allows: every core busy with submissions
+        # (the client's share left out), no waiting at all. Above the measured
+        # rate by what is lost to waits (the SQLite write lock, fsync, the GIL).
+        per_req = app.peak.server_cpu / app.peak.done
+        client_cores = app.peak.cpu / app.peak.elapsed if app.peak.elapsed else 0
+        ceiling = max(cpus - client_cores, 0) / per_req
+        print(f"cpu_ceiling={ceiling:.0f}/s ({per_req * 1000:.2f} ms of server CPU per submission on "
+              f"{cpus - client_cores:.1f} free cores; as a ratio {ceiling / base.peak.rate:.2f})")
     ok_ratio = ratio >= TARGET_RATIO
     ok_p95 = app.paced.pct(95) < TARGET_P95_MS
     print(f"target submit_ratio >= {TARGET_RATIO}: {'MET' if ok_ratio else 'NOT MET'} ({ratio:.2f})")
