@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, has_request_context, session
+from flask import Flask, has_request_context, request, session
 
 from backend.config import Config
 from backend.extensions import babel, csrf, db, htmx, limiter, migrate
@@ -19,7 +19,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def select_locale() -> str:
     # Outside a request (CLI, relay, tests of services) messages are Indonesian.
-    lang = session.get("lang") if has_request_context() else None
+    if not has_request_context():
+        return "id"
+    # `?lang=` in a page's address shows that page in that language and stores
+    # nothing: the service worker keeps each shell page so in every language,
+    # fetched without cookies (kiosk/pwa/precache.py). Else the person's choice.
+    lang = request.args.get("lang") if request.method in ("GET", "HEAD") else None
+    if lang not in ("id", "en"):
+        lang = session.get("lang")
     return lang if lang in ("id", "en") else "id"
 
 

@@ -536,7 +536,7 @@ def _shell_urls() -> dict:
     if g.kiosk:
         base = f"{root}/k/{g.kiosk.code}"
         return {"submit": f"{base}/api/laporan", "numbers": f"{base}/api/nomor",
-                "start": url_for(".start"), "shell": url_for(".luring")}
+                "start": url_for(".start"), "shell": url_for(".luring"), "finish": url_for(".finish")}
     return {"submit": f"{root}/api/v1/laporan", "track": f"{root}/api/v1/lacak/",
             "start": url_for(".start"), "mine": url_for("main.mine")}
 

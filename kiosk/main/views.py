@@ -1,7 +1,7 @@
 """Front page, language switch and health check."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, get_locale
@@ -57,6 +57,10 @@ def language():
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/"):
         target = "/"
+    elif "lang" in dict(parse_qsl(parts.query)):
+        # A `?lang=` in the page's address would win over the choice just made.
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+        target = urlunsplit(("", "", parts.path, query, parts.fragment))
     return redirect(target, code=303)
 
 

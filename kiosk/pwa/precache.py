@@ -1,6 +1,7 @@
 """What the service worker precaches, and the version derived from it.
 
-One place: add a shell page with one line in SHELL_PAGES. Static files are
+One place: add a shell page with one line in SHELL_PAGES; it is kept in each
+of the app's languages (config LANGUAGES, see shell_urls). Static files are
 discovered under kiosk/static (minus STATIC_EXCLUDE) plus EXTRA_STATIC.
 
 The version is a hash over the bytes of every precached file and page (and
@@ -25,6 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, url_for
 
@@ -95,6 +97,7 @@ class Entry:
 class Precache:
     version: str
     entries: tuple[Entry, ...]
+    languages: tuple[str, ...] = ("id",)  # the default (the plain URLs' language) first
 
     @property
     def urls(self) -> list[str]:
@@ -106,6 +109,9 @@ class Precache:
             "pages": [e.url for e in self.entries if e.kind == "page"],
             "static": [{"url": e.url, "integrity": e.integrity} for e in self.entries if e.kind == "static"],
             "personal": PERSONAL_PATTERNS,
+            # The worker picks the copy of a page in a language by the same rule
+            # as language_url (sw.js `variant`): it keeps kiosks' shells so too.
+            "languages": list(self.languages),
         }
 
 
@@ -126,6 +132,27 @@ def static_files(root: Path = STATIC) -> list[str]:
     return out
 
 
+def languages(app: Flask) -> tuple[str, ...]:
+    """The app's languages, its default (Bahasa Indonesia) first."""
+    default = app.config["BABEL_DEFAULT_LOCALE"]
+    return (default, *(lang for lang in app.config["LANGUAGES"] if lang != default))
+
+
+def language_url(page: str, lang: str, default: str) -> str:
+    """Where the copy of a shell page in `lang` is kept: the default
+    language's at the page's own URL, another at the URL its language link
+    uses (`?lang=`, intake/_shell_language.html)."""
+    if lang == default:
+        return page
+    return page + ("&" if "?" in page else "?") + urlencode({"lang": lang})
+
+
+def shell_urls(app: Flask) -> list[str]:
+    """Every shell page in every language of the app."""
+    langs = languages(app)
+    return [language_url(page, lang, langs[0]) for page in SHELL_PAGES for lang in langs]
+
+
 def _digest(data: bytes) -> tuple[str, str]:
     h = hashlib.sha256(data)
     return h.hexdigest(), "sha256-" + base64.b64encode(h.digest()).decode()
@@ -137,10 +164,11 @@ def _normalise_page(body: bytes) -> bytes:
 
 
 def render_pages(app: Flask) -> dict[str, bytes]:
-    """The shell pages as a cookie-less client gets them, CSRF tokens blanked."""
+    """The shell pages in each language as a cookie-less client gets them,
+    CSRF tokens blanked."""
     out = {}
     client = app.test_client()  # a fresh client: no cookies, as with `credentials: 'omit'`
-    for path in SHELL_PAGES:
+    for path in shell_urls(app):
         if is_personal(path):
             raise ValueError(f"{path} may hold personal data; it cannot be a shell page")
         # A page that is missing or broken must not break every install: the
@@ -181,7 +209,9 @@ def build(app: Flask) -> Precache:
     h.update(b"worker " + hashlib.sha256(WORKER.read_bytes()).hexdigest().encode() + b"\n")
     for e in entries:
         h.update(f"{e.url} {e.sha256}\n".encode())
-    return Precache(h.hexdigest()[:16], tuple(entries))
+    langs = languages(app)
+    h.update(f"languages {' '.join(langs)}\n".encode())
+    return Precache(h.hexdigest()[:16], tuple(entries), langs)
 
 
 _lock = threading.Lock()

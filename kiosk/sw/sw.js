@@ -1,13 +1,14 @@
 /* Kios Aduan — service worker (served at /sw.js, scope "/"; design in kiosk/sw/README.md).
  *
  * The server fills in PRECACHE (kiosk/pwa/precache.py): the version, the shell
- * pages, the static files with their SRI hashes, and the paths that may hold
- * personal data. A new deploy changes the version, hence these bytes, hence
- * the browser installs a new worker with a cache of its own.
+ * pages (each in every language), the static files with their SRI hashes, the
+ * paths that may hold personal data and the app's languages. A new deploy
+ * changes the version, hence these bytes, hence the browser installs a new
+ * worker with a cache of its own.
  */
 "use strict";
 
-const PRECACHE = /*@PRECACHE@*/ { version: "dev", pages: [], static: [], personal: [] };
+const PRECACHE = /*@PRECACHE@*/ { version: "dev", pages: [], static: [], personal: [], languages: ["id"] };
 const IMPORTS = /*@IMPORTS@*/ [];
 
 const PREFIX = "kios-aduan-";
@@ -17,6 +18,19 @@ const SYNC_TAG = "kios-aduan-queue";
 const KIOSK_SHELL = /^\/k\/[A-Za-z0-9_-]+\/luring\/$/;
 const PERSONAL = PRECACHE.personal.map((p) => new RegExp(p));
 const STATIC_URLS = new Set(PRECACHE.static.map((s) => s.url));
+// The shell pages' own paths (PRECACHE.pages holds each in every language).
+const SHELL_PATHS = new Set(PRECACHE.pages.map((url) => new URL(url, self.location.origin).pathname));
+
+/* Languages: a page's copy in the default one (the first) is kept at its own
+   URL, in another at the URL its language link uses, `?lang=` (the rule of
+   language_url in precache.py). Offline, a navigation is answered in the
+   language its address asks for, else the one this device last showed a page
+   in (pwa.js writes it, on every page, into DEVICE_CACHE: outside the
+   versioned caches, so it outlives workers and updates), else the default. */
+const LANGUAGES = PRECACHE.languages;
+const DEVICE_CACHE = "kios-aduan:device";
+const LANG_KEY = "/.kios-aduan/lang";
+const variant = (path, lang) => (lang === LANGUAGES[0] ? path : `${path}?lang=${lang}`);
 
 // The offline queue (queue.js, with idb-keyval) must be imported while the
 // worker is first evaluated: Chromium refuses importScripts() later. The
@@ -82,14 +96,19 @@ self.addEventListener("install", (event) => {
 });
 
 async function carryKioskShells(cache) {
+  const kiosks = new Set();
   for (const name of await caches.keys()) {
     if (!name.startsWith(PREFIX) || name === CACHE) continue;
     const old = await caches.open(name);
     for (const req of await old.keys()) {
       const url = new URL(req.url);
-      if (!KIOSK_SHELL.test(url.pathname)) continue;
+      if (KIOSK_SHELL.test(url.pathname)) kiosks.add(url.pathname);
+    }
+  }
+  for (const path of kiosks) {
+    for (const url of LANGUAGES.map((lang) => variant(path, lang))) {
       try {
-        await cache.put(url.pathname, await fetchForCache(url.pathname, { credentials: "same-origin" }));
+        await cache.put(url, await fetchForCache(url, { credentials: "same-origin" }));
       } catch (err) {
         // Offline at install time: the shell is refreshed when the kiosk page asks again.
       }
@@ -129,16 +148,20 @@ self.addEventListener("fetch", (event) => {
 });
 
 /* Pages: always the network first (they carry the session and fresh data);
-   nothing is stored. Offline: the cached shell that fits the path. */
+   nothing is stored. Offline: the cached shell that fits the path, in the
+   language that fits (offlineLanguage); the default one if that copy is missing. */
 async function navigate(event, url) {
   try {
     const preloaded = await event.preloadResponse;
     return preloaded || (await fetch(event.request));
   } catch (err) {
     const cache = await caches.open(CACHE);
+    const lang = await offlineLanguage(url);
     for (const candidate of offlineCandidates(url.pathname)) {
-      const hit = await cache.match(candidate, { ignoreVary: true });
-      if (hit) return hit;
+      for (const key of new Set([variant(candidate, lang), candidate])) {
+        const hit = await cache.match(key, { ignoreVary: true });
+        if (hit) return hit;
+      }
     }
     return Response.error();
   }
@@ -150,9 +173,26 @@ function offlineCandidates(path) {
   if (kiosk) out.push(`/k/${kiosk[1]}/luring/`);
   else if (path.startsWith("/lapor/")) out.push("/lapor/");
   else if (path.startsWith("/laporan-saya")) out.push("/laporan-saya");
-  else if (PRECACHE.pages.includes(path)) out.push(path);
+  else if (SHELL_PATHS.has(path)) out.push(path);
   out.push("/luring");
   return out;
+}
+
+/* `?lang=` in the address (a language link tapped offline), else this
+   device's last language, else the default. A kiosk follows the same rule:
+   its online reset shows the start page in Indonesian, which is written as
+   its language, and its offline shell resets to `?lang=id` (flow.js). */
+async function offlineLanguage(url) {
+  const asked = url.searchParams.get("lang");
+  if (LANGUAGES.includes(asked)) return asked;
+  try {
+    const held = await (await caches.open(DEVICE_CACHE)).match(LANG_KEY);
+    const lang = held ? (await held.text()).trim() : "";
+    if (LANGUAGES.includes(lang)) return lang;
+  } catch (err) {
+    /* no cache storage: the default */
+  }
+  return LANGUAGES[0];
 }
 
 /* Static files: from this version's cache; the network if missing. */
@@ -172,9 +212,10 @@ self.addEventListener("message", (event) => {
   }
 });
 
-/* A kiosk page asks us to keep its offline page (/k/<code>/luring/). Sent with
-   the kiosk's cookie, since a paired kiosk answers only its own device; that
-   page shows no citizen's data (its contract, kiosk/sw/README.md). Every
+/* A kiosk page asks us to keep its offline page (/k/<code>/luring/), which we
+   keep in every language (variant: `?lang=en` beside the Indonesian one). Sent
+   with the kiosk's cookie, since a paired kiosk answers only its own device;
+   that page shows no citizen's data (its contract, kiosk/sw/README.md). Every
    kiosk page asks: a copy younger than KIOSK_SHELL_FRESH_MS is kept as it is. */
 const KIOSK_SHELL_FRESH_MS = 10 * 60 * 1000;
 
@@ -186,9 +227,11 @@ async function cacheKioskShell(raw, source) {
     path = url.pathname;
     if (url.origin !== self.location.origin || url.search || !KIOSK_SHELL.test(path)) throw new Error("not a kiosk shell");
     const cache = await caches.open(CACHE);
-    const held = await cache.match(path);
-    const age = held ? Date.now() - Date.parse(held.headers.get("Date") || "") : Infinity;
-    if (!(age < KIOSK_SHELL_FRESH_MS)) await cache.put(path, await fetchForCache(path, { credentials: "same-origin" }));
+    for (const copy of LANGUAGES.map((lang) => variant(path, lang))) {
+      const held = await cache.match(copy);
+      const age = held ? Date.now() - Date.parse(held.headers.get("Date") || "") : Infinity;
+      if (!(age < KIOSK_SHELL_FRESH_MS)) await cache.put(copy, await fetchForCache(copy, { credentials: "same-origin" }));
+    }
     ok = true;
   } catch (err) {
     console.warn("kios-aduan sw: kiosk shell not cached", raw, err);

@@ -157,6 +157,16 @@ def phone_to_review(page, folder=None, prefix=""):
     snap("6-periksa")
 
 
+def hurry_idle_reset(page) -> None:
+    """The kiosk's idle timer, shortened to 1 s (+1 s of warning) from now on."""
+    page.evaluate("""() => {
+        const dialog = document.getElementById('idle');
+        dialog.dataset.idleSeconds = '1';
+        dialog.dataset.warningSeconds = '1';
+        document.dispatchEvent(new Event('keydown'));  // re-arms with the short times
+    }""")
+
+
 def test_phone_draft_survives_a_reload(phone_page, artifacts):
     page = phone_page
     errors = watch_errors(page)
@@ -541,12 +551,7 @@ def test_kiosk_idle_reset_leaves_the_next_citizen_nothing_to_carry(device, artif
     # that only app.js can have wiped the copy (not the start screen after it).
     page.route("**/k/tebet-timur/selesai", lambda route: route.fulfill(
         status=200, content_type="text/html", body="<!doctype html><title>reset</title>"))
-    page.evaluate("""() => {
-        const dialog = document.getElementById('idle');
-        dialog.dataset.idleSeconds = '1';
-        dialog.dataset.warningSeconds = '1';
-        document.dispatchEvent(new Event('keydown'));  // re-arms with the short times
-    }""")
+    hurry_idle_reset(page)
     page.wait_for_url("**/k/tebet-timur/selesai", timeout=10000)
     assert page.evaluate("() => Object.keys(sessionStorage).filter(k => k.startsWith('kios-aduan:'))") == []
     page.unroute("**/k/tebet-timur/selesai")
@@ -615,4 +620,95 @@ def test_a_report_the_server_refuses_is_kept_to_be_changed_and_sent_again(phone_
     expect(page).to_have_url(re.compile(r"/tanda-terima/"))
     rows = complaints_with_key(live_app, key)
     assert len(rows) == 1 and rows[0].reporter_email == "siti@example.id"
+    assert errors == []
+
+
+# --- offline, in the language the person chose ----------------------------------
+
+DEVICE_LANG = "() => caches.open('kios-aduan:device').then(c => c.match('/.kios-aduan/lang')).then(r => r ? r.text() : '')"
+
+
+def test_phone_offline_opens_in_the_language_chosen_online(device, artifacts):
+    page, fresh = device("phone"), device("phone")
+    errors = watch_errors(page)
+    for phone in (page, fresh):
+        phone.goto("/lapor/")
+        phone.wait_for_function(CONTROLLED)  # installed: every copy of the shell is kept
+    # Online, the citizen chooses English; the page tells the worker.
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    wait_for(page, f"() => ({DEVICE_LANG})().then(l => l === 'en')")
+
+    page.context.set_offline(True)
+    page.goto("/lapor/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Start reporting")).to_be_visible()
+    shot(page, artifacts, "1-luring-inggris")
+    # The language link works offline: the other kept copy, both ways.
+    page.get_by_role("link", name="Bahasa Indonesia").click()
+    expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
+    assert page.url.endswith("/lapor/?lang=id")
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("button", name="Start reporting")).to_be_visible()
+    # A page never kept: the offline page, in English; its language form opens the Indonesian copy.
+    page.goto("/lacak/0101-26-00042-8")
+    expect(page.locator("h1")).to_have_text("No internet connection")
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    expect(page.locator("h1")).to_have_text("Tidak ada koneksi internet")
+    # The last choice counts.
+    page.goto("/lapor/")
+    expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
+    assert page.evaluate(DEVICE_LANG) == "id"
+
+    # A phone whose owner never chose: Indonesian.
+    fresh.context.set_offline(True)
+    fresh.goto("/lapor/")
+    expect(fresh.locator("html")).to_have_attribute("lang", "id")
+    expect(fresh.get_by_role("button", name="Mulai melapor")).to_be_visible()
+    assert errors == []
+
+
+def test_kiosk_in_english_cut_off_continues_in_english_until_the_next_citizen(device, artifacts):
+    page = device("kiosk")
+    errors = watch_errors(page)
+    kiosk_ready(page)
+    wait_for(page, "() => caches.match('/k/tebet-timur/luring/?lang=en').then(r => !!r)")  # kept beside it
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("button", name="Start reporting").click()
+    page.locator("label.choice:has(input[value=JALAN_RUSAK])").click()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Street address or landmark").fill("Jl. Kenanga No. 9")
+
+    # The network fails as the citizen goes on: the English offline flow, the answers kept.
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("[data-step=description]")).to_be_visible()
+    assert "/k/tebet-timur/luring/?lang=en" in page.url
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("[data-carried]")).to_contain_text("your answers are still here")
+    expect(page.locator(".topbar .lang")).to_be_hidden()  # a switch now would lose the answers
+    shot(page, artifacts, "1-luring-inggris")
+
+    # The citizen walks away: the idle reset brings the next one the Indonesian shell.
+    hurry_idle_reset(page)
+    page.wait_for_url("**/k/tebet-timur/luring/?lang=id", timeout=10000)
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
+    assert "Kenanga" not in page.content()
+    wait_for(page, f"() => ({DEVICE_LANG})().then(l => l === 'id')")
+    page.goto("/k/tebet-timur/kategori")  # any kiosk page offline: the shell, in Indonesian too
+    expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
+    # On its start screen, the offline shell's own language link (nothing to lose there).
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("button", name="Start reporting")).to_be_visible()
+    shot(page, artifacts, "2-luring-mulai-inggris")
+
+    # The network is back: "Finish" returns through the kiosk's reset, so the
+    # session of the citizen cut off online (English) is gone with its language.
+    page.context.set_offline(False)
+    page.evaluate("() => document.querySelector('[data-finish]').click()")  # the receipt screen's button
+    page.wait_for_url("**/k/tebet-timur/")
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
     assert errors == []

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from kiosk.pwa import delivery, precache, views
+from tests.flowdriver import csrf_token
 
 PERSONAL_EXAMPLES = (
     "/api/v1/complaints", "/k/KIOSK-1/api/v1/lease", "/tanda-terima/abc123", "/lapor/tanda-terima",
@@ -125,6 +126,70 @@ def test_every_shell_page_that_exists_is_precached(app, client):
             assert page in pre.urls
 
 
+# The English title of each shell page (its Indonesian copy has another).
+SHELL_TITLES = {"/lapor/": "Report a problem", "/laporan-saya": "My complaints",
+                "/kanal": "Official complaint channels", "/luring": "No connection"}
+
+
+def test_every_shell_page_is_precached_in_both_languages(app, client):
+    """Indonesian at the page's own URL, English at the URL of its language
+    link; the worker gets the languages, Indonesian first."""
+    assert set(SHELL_TITLES) == set(precache.SHELL_PAGES)  # a new shell page: add its title here
+    pre = precache.build(app)
+    pages = [e.url for e in pre.entries if e.kind == "page"]
+    assert sorted(pages) == sorted([*precache.SHELL_PAGES, *(f"{p}?lang=en" for p in precache.SHELL_PAGES)])
+    assert pre.for_worker()["languages"] == ["id", "en"]
+    assert client.get("/lapor/").get_data(as_text=True).count('href="/lapor/?lang=en"') == 1  # the link's URL
+    rendered = precache.render_pages(app)
+    for page, title in SHELL_TITLES.items():
+        english, indonesian = rendered[f"{page}?lang=en"].decode(), rendered[page].decode()
+        assert '<html lang="en"' in english and f"<title>{title} · " in english, page
+        assert '<html lang="id"' in indonesian and title not in indonesian, page
+    cfg = worker_config(client.get("/sw.js").get_data(as_text=True))
+    assert cfg["languages"] == ["id", "en"] and "/kanal?lang=en" in cfg["pages"]
+
+
+def test_a_copys_language_is_stored_nowhere(flow):
+    """The worker's fetch of an English copy (cookie-less, not a navigation)
+    changes no one's language; a person's tap on the link (a navigation) does."""
+    flow.at("/lapor").fill_all()
+    client = flow.client
+    for page in precache.SHELL_PAGES:
+        resp = client.get(f"{page}?lang=en")
+        assert '<html lang="en"' in resp.get_data(as_text=True), page
+        assert "lang=en" not in resp.headers.get("Set-Cookie", ""), page
+    assert '<html lang="id"' in client.get("/lapor/periksa").get_data(as_text=True)
+    client.get("/lapor/?lang=en", headers={"Sec-Fetch-Mode": "navigate"})
+    assert '<html lang="en"' in client.get("/lapor/periksa").get_data(as_text=True)
+
+
+def test_the_language_form_of_a_copy_in_english_switches_for_good(client):
+    """/kanal and /luring switch by a form (main/_language.html): on the English
+    copy's address (?lang=en) the choice of Indonesian must not be overruled by it."""
+    html = client.get("/kanal?lang=en").get_data(as_text=True)
+    assert '<html lang="en"' in html and 'name="next" value="/kanal?lang=en"' in html
+    token = csrf_token(html)
+    resp = client.post("/bahasa", data={"lang": "id", "next": "/kanal?kantor=0101&lang=en", "csrf_token": token})
+    assert resp.status_code == 303 and resp.headers["Location"] == "/kanal?kantor=0101"
+    assert '<html lang="id"' in client.get("/kanal?kantor=0101").get_data(as_text=True)
+    resp = client.post("/bahasa", data={"lang": "en", "next": "/lacak/?x=1", "csrf_token": token})
+    assert resp.headers["Location"] == "/lacak/?x=1"
+
+
+def test_kiosk_offline_shell_in_english_with_its_language_link(client):
+    """The kiosk's offline shell, kept by the worker in both languages (with the
+    kiosk's cookie, not a navigation): English on `?lang=en`, nothing stored."""
+    r = client.get("/k/tebet-timur/luring/?lang=en")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers and "csrf_token" not in html
+    assert '<html lang="en"' in html and "<title>Report a problem · " in html
+    assert 'href="/k/tebet-timur/luring/?lang=id"' in html  # its link, shown by flow.js on the start screen
+    data = json.loads(re.search(r'<script[^>]*id="shell-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+    assert data["lang"] == "en" and data["urls"]["finish"] == "/k/tebet-timur/selesai"
+    indonesian = client.get("/k/tebet-timur/luring/").get_data(as_text=True)
+    assert '<html lang="id"' in indonesian and 'href="/k/tebet-timur/luring/?lang=en"' in indonesian
+
+
 @pytest.mark.parametrize("path", PERSONAL_EXAMPLES)
 def test_personal_paths_are_recognised(path):
     assert precache.is_personal(path)
@@ -159,7 +224,9 @@ def test_shell_pages_are_precached_without_the_session(app, flow):
         flow.at("/lapor").fill_all()
         mine = worker_config(flow.client.get("/sw.js").get_data(as_text=True))
         assert mine == anonymous
-        for path, body in precache.render_pages(app).items():
+        pages = precache.render_pages(app)
+        assert {"/lapor/", "/lapor/?lang=en", "/kanal?lang=en", "/luring?lang=en"} <= set(pages)  # every copy
+        for path, body in pages.items():
             for secret in ("Siti Rahayu", "0812-3456-7890", "3174011234567890", "Lubang besar"):
                 assert secret.encode() not in body, (path, secret)
     finally:

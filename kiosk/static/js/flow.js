@@ -214,6 +214,10 @@
     // The idle warning (app.js) only where there is something to clear.
     const idleDialog = doc.getElementById("idle");
     if (idleDialog) idleDialog.toggleAttribute("data-idle-paused", step === "start");
+    // A kiosk's language link loads the other copy of this shell: only on the
+    // start screen, where no answer (held in this page alone) is lost.
+    const langLink = isKiosk && qs(".topbar .lang");
+    if (langLink) langLink.hidden = step !== "start";
     if (step === "review") fillReview();
     if (step === "start") showResume();
     if (!isKiosk) showNetwork();
@@ -993,22 +997,42 @@
     return true;
   }
 
+  /* The next citizen starts in Indonesian, as on the online kiosk after its
+     reset: this shell's Indonesian copy (`?lang=id`: the worker answers it
+     with that copy whatever language this kiosk showed last). */
+  function toIndonesian() {
+    if (D.lang !== "id") location.replace(`${D.urls.shell}?lang=id`);
+  }
+
   if (isKiosk) {
-    doc.addEventListener("kios:idle-reset", resetKiosk);
+    doc.addEventListener("kios:idle-reset", () => {
+      resetKiosk();
+      toIndonesian();
+    });
     doc.addEventListener("click", async (event) => {
       if (!(event.target instanceof Element) || !event.target.closest("[data-finish]")) return;
       event.preventDefault();
       resetKiosk();
-      // Back to the online kiosk when the server answers again.
+      // Back to the online kiosk when the server answers again, through its
+      // reset (the session of a citizen cut off online may still hold a draft
+      // and a language); else this shell, in Indonesian.
       try {
         const ctrl = new AbortController();
         const timer = setTimeout(() => ctrl.abort(), 3000);
         const r = await fetch(D.urls.start, { method: "HEAD", cache: "no-store", credentials: "same-origin", signal: ctrl.signal });
         clearTimeout(timer);
-        if (r.ok) location.assign(D.urls.start);
+        if (r.ok) {
+          const form = doc.createElement("form");
+          form.method = "post";
+          form.action = D.urls.finish;
+          doc.body.append(form);
+          form.submit();
+          return;
+        }
       } catch (_err) {
         /* still offline: stay on this shell */
       }
+      toIndonesian();
     });
   }
 

@@ -8,7 +8,8 @@
  *     server's unused numbers with their QR codes, nothing personal) into
  *     IndexedDB, so a kiosk offline still gives a valid number.
  * On any screen, when a request cannot reach the server (htmx:sendError),
- * the citizen continues on the offline shell, if the worker holds it.
+ * the citizen continues on the offline shell, if the worker holds it, in the
+ * language of the page (the worker keeps it in each: `?lang=en`).
  * The answers go with them (sessionStorage, below), and the online flow's
  * idempotency key from the review form: if the network failed while "Kirim
  * laporan" was in flight, the server may have stored the report already, and
@@ -31,6 +32,7 @@
   const REFILL_EVERY_MS = 60 * 1000; // the start screen shows again after every citizen
 
   const onStart = () => Boolean(doc.querySelector("#page.page--start"));
+  const pageLang = () => (["id", "en"].includes(doc.documentElement.lang) ? doc.documentElement.lang : "id");
   const onReceipt = () => Boolean(doc.querySelector("#page.page--receipt"));
 
   /* ------------------------------------------------ answers carried offline */
@@ -90,8 +92,7 @@
     const record = readCarried();
     if (key) {
       record.key = key;
-      const lang = doc.documentElement.lang;
-      record.lang = ["id", "en"].includes(lang) ? lang : "id";
+      record.lang = pageLang();
     }
     if (step) copyAnswers(form, step, record, sent);
     try {
@@ -200,8 +201,10 @@
     const elt = event.detail && event.detail.elt;
     if (form) capture(form, elt === form || (elt instanceof Element && form.contains(elt)));
     if (!shellUrl || !("caches" in window) || !navigator.serviceWorker || !navigator.serviceWorker.controller) return;
+    // The citizen's language: the worker answers `?lang=` with that copy (the Indonesian one if it has no other).
+    const lang = pageLang();
     try {
-      if (await caches.match(shellUrl, { ignoreVary: true })) window.location.assign(shellUrl);
+      if (await caches.match(shellUrl, { ignoreVary: true })) window.location.assign(lang === "id" ? shellUrl : `${shellUrl}?lang=${lang}`);
     } catch (_err) {
       /* no cache access: app.js's toast says to try again */
     }

@@ -5,6 +5,9 @@
  * waiting worker to take over, and the page reloads once when it has. On a
  * kiosk nobody is asked: the update is applied when the kiosk shows its
  * start screen, where no citizen is in the middle of a complaint.
+ *
+ * Every page also writes the language it is shown in where the worker reads
+ * it: offline, a page opens in the copy of that language (kiosk/sw/README.md).
  */
 (() => {
   "use strict";
@@ -86,6 +89,33 @@
     if (Date.now() - lastCheck < CHECK_EVERY_MS) return;
     lastCheck = Date.now();
     registration.update().catch(() => {});
+  });
+
+  /* The language of this page, the one this device shows pages in: a cache
+     entry (DEVICE_CACHE and LANG_KEY in sw.js), outside the worker's versioned
+     caches, which an update deletes. Written on every page, so a kiosk's
+     reset to Indonesian (its start page) is written as well. */
+  const lang = doc.documentElement.lang;
+  if ("caches" in window && /^[a-z]{2}$/.test(lang)) {
+    caches
+      .open("kios-aduan:device")
+      .then((cache) => cache.put("/.kios-aduan/lang", new Response(lang, { headers: { "Content-Type": "text/plain" } })))
+      .catch(() => {}); // no cache storage: offline pages open in Indonesian
+  }
+
+  /* Offline, the language form of the kept pages (/kanal, /luring: a POST that
+     cannot reach the server) opens this address in the other language
+     instead, which the worker answers with the kept copy in it. Not on a
+     kiosk: a citizen's answers there live in the page until the reset. */
+  doc.addEventListener("submit", (event) => {
+    const form = event.target;
+    const button = event.submitter;
+    if (isKiosk || navigator.onLine || !(form instanceof HTMLFormElement) || !form.classList.contains("lang")) return;
+    if (!button || button.name !== "lang") return;
+    event.preventDefault();
+    const url = new URL(window.location.href);
+    url.searchParams.set("lang", button.value);
+    window.location.assign(url.href);
   });
 
   const ready = navigator.serviceWorker
