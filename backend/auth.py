@@ -366,6 +366,8 @@ PERMISSIONS = {
     "intake": lambda u: u.role in (PETUGAS, PIMPINAN, ADMIN),
     "crm": lambda u: u.role in (PETUGAS, PIMPINAN, ADMIN),  # re-send, record a CRM number
     "reprint": lambda u: u.role in (PETUGAS, PIMPINAN, ADMIN),  # a receipt names the reporter
+    # A citizen's request to correct or erase their data (backend/privacy.py, backend/retention.py).
+    "privacy_requests": lambda u: u.role in (PETUGAS, PIMPINAN, ADMIN),
     "kiosks": lambda u: u.role in (PIMPINAN, ADMIN),
     "roster_edit": lambda u: u.role == ADMIN or is_mayors_office_head(u),
     "export": lambda u: u.role in (PIMPINAN, MONITOR, ADMIN),

@@ -1,12 +1,12 @@
-"""Command-line tasks: `flask seed`, `flask drafts purge`, `flask refusals purge`, `flask crm ...`
-(backend/crm/cli.py)."""
+"""Command-line tasks: `flask seed`, `flask housekeeping` (backend/housekeeping.py), `flask drafts purge`,
+`flask refusals purge`, `flask privacy erase-expired`, `flask crm ...` (backend/crm/cli.py)."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from backend import drafts, seed
+from backend import drafts, housekeeping, seed
 
 
 def register(app: Flask) -> None:
@@ -35,20 +35,44 @@ def register(app: Flask) -> None:
                   help="Run again every SECONDS until stopped (the worker loop of the Procfile).")
     def purge_refusals(every: float | None) -> None:
         """Delete the kept reports of refusals left open longer than REFUSAL_RETENTION_DAYS."""
-        import signal
-        import threading
-
         from backend import delivery_refusals
 
         if not every:
             click.echo(f"{delivery_refusals.purge_expired()} refused kiosk reports deleted")
             return
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_args: stop.set())
-        delivery_refusals.purge_loop(every, stop)
+        task = {"refusals": housekeeping.TASKS["refusals"]}
+        housekeeping.run_every(every, housekeeping.stop_on_signals(), task)
 
     app.cli.add_command(refusals_cli)
+
+    @app.cli.command("housekeeping")
+    @click.option("--every", type=float, default=None, metavar="SECONDS",
+                  help="Run again every SECONDS until stopped (the worker loop of the Procfile).")
+    def housekeeping_command(every: float | None) -> None:
+        """Purge expired drafts and refused kiosk reports; erase personal data past its retention period."""
+        if every:
+            housekeeping.run_every(every, housekeeping.stop_on_signals())
+            return
+        failed = []
+        for name, done in housekeeping.run_round().items():
+            click.echo(f"{name}: {done}" if done is not None else f"{name}: FAILED (see the log)")
+            if done is None:
+                failed.append(name)
+        if failed:
+            raise SystemExit(1)
+
+    privacy_cli = AppGroup("privacy", help="Personal data of complaints (backend/retention.py).")
+
+    @privacy_cli.command("erase-expired")
+    def erase_expired() -> None:
+        """Erase the personal data of complaints finished more than PERSONAL_DATA_RETENTION_DAYS ago."""
+        from backend import retention
+
+        erased = retention.erase_expired()
+        click.echo(f"{erased.complaints} complaints' personal data erased (finished more than "
+                   f"{retention.retention().days} days ago), {erased.photos} photos deleted")
+
+    app.cli.add_command(privacy_cli)
 
     from backend.crm.cli import crm_cli
 

@@ -18,7 +18,7 @@ stored as a kiosk complaint under L, or under a new number if L can no longer
 be used, which the tracking page of L then names) or marks it done (`resolve`),
 or by a later successful delivery with the same idempotency key
 (`delivered`). Resolving deletes the kept report; one left open loses it after
-REFUSAL_RETENTION_DAYS (`purge_expired`, run by `flask refusals purge --every`).
+REFUSAL_RETENTION_DAYS (`purge_expired`, run by the housekeeping loop, backend/housekeeping.py).
 """
 from __future__ import annotations
 
@@ -310,20 +310,6 @@ def open_for_kiosk(kiosk: Kiosk) -> list[KioskDeliveryRefusal]:
         select(KioskDeliveryRefusal)
         .where(KioskDeliveryRefusal.kiosk_id == kiosk.id, KioskDeliveryRefusal.resolved_at.is_(None))
         .order_by(KioskDeliveryRefusal.first_refused_at, KioskDeliveryRefusal.id)))
-
-
-def purge_loop(every: float, stop) -> None:
-    """`purge_expired` every `every` seconds until `stop` (a threading.Event) is set;
-    a failed run (the database away) is logged and tried again next time."""
-    while not stop.is_set():
-        try:
-            purge_expired()
-        except Exception:
-            db.session.rollback()
-            log.exception("purging refused kiosk reports failed; trying again later")
-        finally:
-            db.session.remove()
-        stop.wait(max(1.0, every))
 
 
 def moved_number(number: str) -> str | None:

@@ -61,7 +61,9 @@ def discard(draft: Draft) -> None:
 
 
 def purge_expired() -> int:
+    """Delete drafts nobody touched within DRAFT_MAX_AGE_SECONDS (answers and
+    photo of a flow left unfinished); run by the housekeeping loop."""
     cutoff = utcnow() - timedelta(seconds=current_app.config["DRAFT_MAX_AGE_SECONDS"])
-    result = db.session.execute(delete(Draft).where(Draft.updated_at < cutoff))
-    db.session.commit()
-    return result.rowcount
+    # Under the write lock: from the CLI a deferred transaction could not upgrade while kiosks write.
+    with immediate_transaction() as session:
+        return session.execute(delete(Draft).where(Draft.updated_at < cutoff)).rowcount

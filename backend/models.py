@@ -253,6 +253,10 @@ class Complaint(db.Model):
     crm_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The reporter's personal data (backend.privacy.FIELDS, the photo) erased: when, and why
+    # ("retention": the period after closed_at ended; "request": the citizen asked). backend/retention.py
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    personal_data_erased_reason: Mapped[str | None] = mapped_column(String(12))
     # The officer who typed it in (desk, telephone, letter, a kiosk in assisted mode).
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -282,6 +286,8 @@ class Complaint(db.Model):
         # grouped by these columns; covering, so SQLite reads the index only.
         Index("ix_complaints_monitoring", "submitted_at", "office_id", "channel", "category_id",
               "in_office_hours"),
+        # The retention run: not yet erased, finished before the cutoff (backend/retention.py).
+        Index("ix_complaints_retention", "personal_data_erased_at", "closed_at"),
     )
 
     @property

@@ -1,10 +1,28 @@
-"""Masking personal data for lists and read-only roles (UU 27/2022).
+"""The reporter's personal data on a complaint (UU 27/2022): which fields it
+is, masking for lists and read-only roles, and correcting it at the
+citizen's request.
 
-Lists show a hint of who reported, never the data itself; only the detail
-page shows it in full, to roles that need it, and every view is audited
-(backend/auth.py).
+`FIELDS` is the one list of a complaint's personal data. Lists show a hint
+of who reported, never the data itself; only the detail page shows it in
+full, to roles that need it, and every view is audited (backend/auth.py).
+The citizen may have it corrected (`correct`, Pasal 30) or erased, and it is
+erased, with the photo, when the retention period ends (backend/retention.py,
+Pasal 42-44); the rest of the complaint stays as the public-service record.
 """
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from backend import auth, intake, validation
+from backend.database import immediate_transaction
+from backend.models import Complaint, User
+
+log = logging.getLogger(__name__)
 
 
 def _mask_word(word: str) -> str:
@@ -32,3 +50,108 @@ def nik(value: str | None) -> str:
     if not value:
         return ""
     return value[:4] + "•" * 8 + value[-4:]
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str  # the intake answer and form field
+    column: str  # the Complaint attribute
+    label: object  # lazy string
+    mask: Callable[[str | None], str]
+
+
+FIELDS = (
+    Field("name", "reporter_name", _l("Name"), name),
+    Field("phone", "reporter_phone", _l("Phone"), phone),
+    Field("email", "reporter_email", _l("Email"), email),
+    Field("nik", "reporter_nik", "NIK", nik),
+)
+COLUMNS = tuple(f.column for f in FIELDS)
+
+
+# --- the citizen's requests -----------------------------------------------------
+
+class RequestRefused(Exception):
+    """A request this complaint cannot take (the console answers 409)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+ERASED = _l("The reporter's personal data of this complaint has been erased; there is nothing left to correct.")
+ANONYMOUS = _l("This complaint is anonymous: it keeps no name or contact details, so there is nothing to correct.")
+
+
+def lock_complaint(complaint: Complaint, session) -> Complaint:
+    """The complaint re-read under its row lock (PostgreSQL; SQLite holds the write lock):
+    an erasure committed meanwhile is seen, never overwritten."""
+    return session.execute(select(Complaint).where(Complaint.id == complaint.id).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one()
+
+
+def check_correctable(complaint: Complaint) -> None:
+    if complaint.personal_data_erased_at is not None:
+        raise RequestRefused(ERASED)
+    if complaint.is_anonymous:
+        raise RequestRefused(ANONYMOUS)
+
+
+def correct(complaint: Complaint, user: User, answers: dict[str, str]) -> list[str]:
+    """Correct the reporter's data at the citizen's request: `answers` by
+    field key, checked exactly as intake checks them (an officer's own phone
+    or email is refused as the citizen's); an empty answer removes the value.
+    Returns the keys that changed, audited as "privacy.correct" (the keys,
+    never the values). Raises intake.IntakeInvalid (messages by key) or
+    RequestRefused (erased, anonymous)."""
+    check_correctable(complaint)
+    errors: dict[str, object] = {}
+    clean = {
+        "name": intake._check(errors, "name", validation.text, answers.get("name"), required=False,
+                              max_chars=validation.NAME_MAX) or None,
+        "phone": intake._check(errors, "phone", validation.phone, answers.get("phone")),
+        "email": intake._check(errors, "email", validation.email, answers.get("email")),
+        "nik": intake._check(errors, "nik", validation.nik, answers.get("nik")),
+    }
+    intake._not_the_officers_own(errors, user.id, clean)
+    if errors:
+        raise intake.IntakeInvalid(errors)
+    with immediate_transaction() as session:
+        row = lock_complaint(complaint, session)
+        check_correctable(row)
+        changed = [f.key for f in FIELDS if getattr(row, f.column) != clean[f.key]]
+        for f in FIELDS:
+            if f.key in changed:
+                setattr(row, f.column, clean[f.key])
+        if changed:
+            auth.audit("privacy.correct", user=user, complaint_number=row.number,
+                       detail="changed: " + ", ".join(changed))
+        number = row.number
+    if "name" in changed:
+        forget_receipts([number])  # the cached receipt prints the old name
+    return changed
+
+
+def forget_receipts(numbers: Iterable[str]) -> None:
+    """Drop the cached receipt PDFs of these complaints: a named reporter's
+    receipt prints their name (kiosk/receipts.py; this process's memory and
+    the shared folder on disk)."""
+    from kiosk.receipts import receipt_cache
+
+    numbers = set(numbers)
+    cache = receipt_cache()
+    try:
+        if len(numbers) <= 20:
+            for number in numbers:
+                cache.forget(number)
+            return
+        # A retention batch: one listing of the folder rather than one per complaint.
+        folder = cache.directory
+        if folder is None or not folder.is_dir():
+            return
+        for path in folder.glob("*.pdf"):
+            if path.name.rsplit("-", 2)[0] in numbers:  # <number>-<size>-<key>.pdf
+                path.unlink(missing_ok=True)
+    except OSError:
+        # The data itself is erased (committed); a file left behind must not undo its audit.
+        log.exception("cached receipts of erased complaints could not all be deleted")

@@ -26,7 +26,7 @@ from backend.auth import ROLE_LABELS
 from backend.photos import clean_photo
 from backend.statuses import Channel, Identity
 from kiosk.intake.forms import Rule
-from backend import delivery_refusals, validation
+from backend import delivery_refusals, retention, validation
 
 
 def opts(pairs, optgroup=None) -> list[SelectChoice]:
@@ -269,3 +269,22 @@ class RefusedReportForm(AssistedIntakeForm):
     channel = None
     keep_photo = BooleanField(_l("Keep the photo sent from the kiosk"), default=True)
     consent = BooleanField(_l("The citizen agreed to the privacy notice (on the kiosk, or when you contacted them)."))
+
+
+class ReporterCorrectionForm(PostForm):
+    """A citizen's correction of their data (backend/privacy.py): each field
+    checked exactly as intake checks it; empty removes the value."""
+
+    name = StringField(_l("Citizen's name"),
+                       validators=[Rule(validation.text, required=False, max_chars=validation.NAME_MAX)])
+    phone = StringField(_l("Citizen's phone or WhatsApp"), validators=[Rule(validation.phone)])
+    email = StringField(_l("Citizen's email"), validators=[Rule(validation.email)])
+    nik = StringField(_l("NIK (optional)"), validators=[Rule(validation.nik)])
+
+
+class ReporterErasureForm(PostForm):
+    """A citizen's request to erase their data (backend/retention.py): how and when it came in."""
+
+    note = TextAreaField(_l("The citizen's request: how and when it came in"), validators=[
+        DataRequired(_l("Write how and when the citizen asked for their data to be erased.")),
+        Rule(validation.text, required=True, max_chars=retention.NOTE_MAX)])

@@ -1,6 +1,7 @@
 """Console: login and logout, the office queue, a complaint's detail (personal
 data, audited), reprinting the receipt, CRM delivery (re-send, manual entry),
-assisted intake and the officer's own account."""
+the citizen's requests about their data (correct, erase), assisted intake and
+the officer's own account."""
 from __future__ import annotations
 
 import csv
@@ -26,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from backend import aliases, auth, intake, privacy
+from backend import aliases, auth, intake, privacy, retention
 from backend.crm import manual as crm_manual
 from backend.crm import outbox as crm_outbox
 from backend.extensions import csrf, db
@@ -38,7 +39,7 @@ from kiosk.console import access
 from kiosk.console.access import SESSION_KEY, public, requires
 from kiosk.console.forms import uploaded_photo
 from kiosk.console.forms import AccountPasswordForm, AccountPinForm, AssistedIntakeForm, CrmNumberForm, LoginForm, \
-    PostForm, QueueFilter, opts
+    PostForm, QueueFilter, ReporterCorrectionForm, ReporterErasureForm, opts
 
 bp = Blueprint("console", __name__)
 csrf.exempt(bp)  # checked in the guard, after the login and permission checks (403 before 400)
@@ -253,7 +254,8 @@ def detail(number):
     user = g.officer
     full = auth.allowed(user, "personal_data")
     html = render_template("console/detail.html", complaint=complaint, outbox=_outbox(complaint), full=full,
-                           crm_form=CrmNumberForm(), section="queue", receipt_sizes=_receipt_sizes())
+                           crm_form=CrmNumberForm(), section="queue", receipt_sizes=_receipt_sizes(),
+                           **_privacy_forms(complaint))
     # Written before the page leaves: no view of personal data goes unrecorded.
     auth.audit_now("view_personal" if full else "view_masked", user=user, complaint_number=complaint.number)
     return html
@@ -343,9 +345,84 @@ def record_crm(number):
         return _render_manual_queue(errors={complaint.number: form.crm_number.errors}, status=422)
     html = render_template("console/detail.html", complaint=complaint, outbox=_outbox(complaint),
                            full=auth.allowed(g.officer, "personal_data"), crm_form=form, section="queue",
-                           receipt_sizes=_receipt_sizes())
+                           receipt_sizes=_receipt_sizes(), **_privacy_forms(complaint))
     auth.audit_now("view_personal", user=g.officer, complaint_number=complaint.number)
     return html, 422
+
+
+# --- the citizen's requests about their data (UU 27/2022 Pasal 30, 32) ---------------
+
+def _privacy_forms(complaint: Complaint, correction: ReporterCorrectionForm | None = None,
+                   erasure: ReporterErasureForm | None = None) -> dict:
+    """The detail page's request forms: the one sent back with its errors, the
+    other empty (formdata=None: never bound to another form's POST)."""
+    if correction is None:
+        correction = ReporterCorrectionForm(formdata=None, data={
+            f.key: getattr(complaint, f.column) or "" for f in privacy.FIELDS})
+    return {"correction_form": correction, "erasure_form": erasure or ReporterErasureForm(formdata=None)}
+
+
+def _detail_again(complaint: Complaint, status: int, **forms):
+    """The detail page once more, with the request's errors (422) or refusal (409, flashed)."""
+    full = auth.allowed(g.officer, "personal_data")
+    html = render_template("console/detail.html", complaint=complaint, outbox=_outbox(complaint), full=full,
+                           crm_form=CrmNumberForm(), section="queue", receipt_sizes=_receipt_sizes(),
+                           **_privacy_forms(complaint, **forms))
+    auth.audit_now("view_personal" if full else "view_masked", user=g.officer, complaint_number=complaint.number)
+    return html, status
+
+
+def _refused(complaint: Complaint, exc: privacy.RequestRefused):
+    flash(exc.message, "error")
+    return _detail_again(complaint, 409)
+
+
+@bp.post("/aduan/<number>/data-pelapor")
+@requires("privacy_requests")
+def privacy_correct(number):
+    """Correct the reporter's data at the citizen's request (backend/privacy.py)."""
+    complaint = _complaint_or_404(number)
+    try:
+        privacy.check_correctable(complaint)
+    except privacy.RequestRefused as exc:
+        return _refused(complaint, exc)
+    form = ReporterCorrectionForm()
+    if form.validate_on_submit():
+        try:
+            changed = privacy.correct(complaint, g.officer, {f.key: form[f.key].data for f in privacy.FIELDS})
+        except intake.IntakeInvalid as exc:
+            for key, message in exc.errors.items():
+                if key in form:
+                    form[key].errors = list(form[key].errors) + [str(message)]
+        except privacy.RequestRefused as exc:
+            return _refused(complaint, exc)
+        else:
+            if changed:
+                flash(_l("The reporter's data of complaint %(number)s was corrected.", number=complaint.number),
+                      "success")
+            else:
+                flash(_l("Nothing was changed: the data was already as written."), "info")
+            return redirect(url_for(".detail", number=complaint.number), code=303)
+    return _detail_again(complaint, 422, correction=form)
+
+
+@bp.post("/aduan/<number>/hapus-data-pelapor")
+@requires("privacy_requests")
+def privacy_erase(number):
+    """Erase the reporter's personal data at the citizen's request (backend/retention.py)."""
+    complaint = _complaint_or_404(number)
+    if complaint.personal_data_erased_at is not None:
+        return _refused(complaint, privacy.RequestRefused(retention.ALREADY_ERASED))
+    form = ReporterErasureForm()
+    if form.validate_on_submit():
+        try:
+            retention.erase_on_request(complaint, g.officer, form.note.data)
+        except privacy.RequestRefused as exc:
+            return _refused(complaint, exc)
+        flash(_l("The reporter's personal data of complaint %(number)s was erased.", number=complaint.number),
+              "success")
+        return redirect(url_for(".detail", number=complaint.number), code=303)
+    return _detail_again(complaint, 422, erasure=form)
 
 
 @bp.get("/crm-manual")

@@ -38,6 +38,7 @@ EXPECTED = {
     "intake": WORKERS,
     "crm": WORKERS,
     "reprint": WORKERS,
+    "privacy_requests": WORKERS,
     "kiosks": {"pimpinan_0100", "pimpinan_0600", "pimpinan_0000", "admin"},
     "roster_edit": {"pimpinan_0000", "admin"},
     "export": {"pimpinan_0100", "pimpinan_0600", "pimpinan_0000", "monitor", "admin"},
