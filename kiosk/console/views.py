@@ -168,6 +168,24 @@ def _queue_query(user, form: QueueFilter):
     return query, problems
 
 
+def _elsewhere(user, typed: str | None) -> tuple[str, Office] | None:
+    """The number typed and the office outside `user`'s scope that received that complaint, if any.
+
+    A citizen may bring a request about their data (see, correct, erase: the
+    privacy notice says "at any office") to an office that did not receive
+    the complaint; the officer there learns where to pass it on. Only the
+    office is told, as the public tracking page tells anyone."""
+    try:
+        number = str(parse_number((typed or "").strip()))
+    except NumberError:
+        return None
+    office = db.session.execute(
+        select(Office).join(Complaint, Complaint.office_id == Office.id)
+        .where(aliases.number_clause(number), ~auth.scope_clause(user, Complaint.office_id))
+    ).scalar_one_or_none()
+    return (number, office) if office is not None else None
+
+
 @bp.get("/")
 @requires("queue")
 def queue():
@@ -186,8 +204,9 @@ def queue():
     ).all()
     args = {k: v for k, v in request.args.items() if k != "hal" and v}
     counts = _waiting_counts(user)
+    elsewhere = _elsewhere(user, form.q.data) if total == 0 and not problems else None
     return render_template("console/queue.html", form=form, rows=rows, total=total, page=page, pages=pages,
-                           args=args, problems=problems, counts=counts, section="queue")
+                           args=args, problems=problems, counts=counts, elsewhere=elsewhere, section="queue")
 
 
 def _waiting_counts(user) -> dict[str, int]:

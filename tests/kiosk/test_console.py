@@ -252,6 +252,29 @@ def test_queue_filters_and_search_by_crm_number(app):
     assert "bukan nomor pengaduan" in bad
 
 
+def test_a_number_from_another_office_says_where_to_pass_a_data_request(app):
+    # A citizen of Cilandak Barat brings a request about their data to Tebet Timur.
+    theirs = file(app, "elsewhere-1", kiosk="cilandak-barat", kelurahan="0601", name="Rina Wulandari")
+    ours = file(app, "elsewhere-2")
+    with app.app_context():
+        petugas = make_user("budi", "petugas", "0101")
+        admin = make_user("adm", "admin", "0000")
+    client = app.test_client()
+    sign_in(app, client, petugas)
+    html = client.get("/petugas/?q=" + theirs).get_data(as_text=True)
+    assert "data-elsewhere" in html and "Kelurahan Cilandak Barat" in html and theirs in html
+    assert "Rina" not in html and "Tidak ada pengaduan yang cocok" in html  # listed nowhere, no personal data
+    assert client.get(f"/petugas/aduan/{theirs}").status_code == 403  # still outside this officer's scope
+    html = client.get("/petugas/?q=" + ours).get_data(as_text=True)  # one of ours: listed, no notice
+    assert ours in html and "data-elsewhere" not in html
+    html = client.get("/petugas/?q=0601-26-99999").get_data(as_text=True)  # part of a number: a search, no notice
+    assert "data-elsewhere" not in html
+    other = app.test_client()
+    sign_in(app, other, admin)
+    html = other.get("/petugas/?q=" + theirs).get_data(as_text=True)  # the city's admin sees it listed
+    assert f">{theirs}<" in html and "data-elsewhere" not in html
+
+
 # --- assisted intake -------------------------------------------------------------
 
 def _intake_form(client, **overrides):
