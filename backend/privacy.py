@@ -11,10 +11,11 @@ Pasal 42-44); the rest of the complaint stays as the public-service record.
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from blinker import Namespace
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -22,7 +23,8 @@ from backend import auth, intake, validation
 from backend.database import immediate_transaction
 from backend.models import Complaint, User
 
-log = logging.getLogger(__name__)
+# See `notify_changed`. A signal, so that this module knows nothing of pages or PDFs.
+personal_data_changed = Namespace().signal("personal-data-changed")
 
 
 def _mask_word(word: str) -> str:
@@ -128,30 +130,15 @@ def correct(complaint: Complaint, user: User, answers: dict[str, str]) -> list[s
                        detail="changed: " + ", ".join(changed))
         number = row.number
     if "name" in changed:
-        forget_receipts([number])  # the cached receipt prints the old name
+        notify_changed([number])  # the cached receipt prints the old name
     return changed
 
 
-def forget_receipts(numbers: Iterable[str]) -> None:
-    """Drop the cached receipt PDFs of these complaints: a named reporter's
-    receipt prints their name (kiosk/receipts.py; this process's memory and
-    the shared folder on disk)."""
-    from kiosk.receipts import receipt_cache
-
+def notify_changed(numbers: Iterable[str]) -> None:
+    """Say, after the commit, that these complaints' personal data changed or
+    was erased: whatever holds a copy (the web layer's cached receipt PDFs,
+    which print a named reporter's name) drops it. Receivers are called with
+    the app as sender and `numbers`, a set."""
     numbers = set(numbers)
-    cache = receipt_cache()
-    try:
-        if len(numbers) <= 20:
-            for number in numbers:
-                cache.forget(number)
-            return
-        # A retention batch: one listing of the folder rather than one per complaint.
-        folder = cache.directory
-        if folder is None or not folder.is_dir():
-            return
-        for path in folder.glob("*.pdf"):
-            if path.name.rsplit("-", 2)[0] in numbers:  # <number>-<size>-<key>.pdf
-                path.unlink(missing_ok=True)
-    except OSError:
-        # The data itself is erased (committed); a file left behind must not undo its audit.
-        log.exception("cached receipts of erased complaints could not all be deleted")
+    if numbers:
+        personal_data_changed.send(current_app._get_current_object(), numbers=numbers)

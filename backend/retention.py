@@ -87,7 +87,7 @@ def erase_expired(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> 
             if not rows:
                 break
             complaints += len(rows)
-            privacy.forget_receipts(r.number for r in rows if r.reporter_name)
+            privacy.notify_changed(r.number for r in rows if r.reporter_name)
             if len(rows) < batch_size:
                 break
     finally:
@@ -116,5 +116,5 @@ def erase_on_request(complaint: Complaint, user: User, note: str) -> None:
         photos = _erase(session, [row.id], REQUEST, utcnow())
         auth.audit("privacy.erase", user=user, complaint_number=number, detail=note)
     if named:
-        privacy.forget_receipts([number])
+        privacy.notify_changed([number])
     log.info("personal data erased at the citizen's request: complaint %s (%d photo)", number, photos)

@@ -14,6 +14,7 @@ same content, same PDF; with the CRM number once it has arrived.
 """
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from backend import privacy
 from backend.extensions import db
 from backend.models import Complaint, Kiosk, OfficeKind, utcnow
 from backend.statuses import CHANNEL_LABELS, IDENTITY_LABELS, Channel, Identity
@@ -38,6 +40,8 @@ LOCATION_MAX_CHARS = 90
 # What looks like contact details typed into the address field: an e-mail
 # address, or a run of 8+ digits (phone numbers, NIK) with the usual separators.
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d(?:[\s().-]?\d){7,}")
+
+log = logging.getLogger(__name__)
 
 
 def _location(complaint: Complaint) -> str:
@@ -185,6 +189,17 @@ assets = Blueprint("receipts", __name__, template_folder=str(TEMPLATES), static_
                    static_url_path="/printing/static")
 
 
+def _forget_receipts(app: Flask, numbers: set[str], **_kw) -> None:
+    # A named reporter's receipt prints the name: after a correction or an
+    # erasure (backend/privacy.py) no cached copy may be served again.
+    try:
+        receipt_cache(app).forget_many(numbers)
+    except OSError:
+        # The data itself is erased (committed); a file left behind must not undo it.
+        log.exception("cached receipts of %d complaints could not all be deleted", len(numbers))
+
+
 def register(app: Flask) -> None:
+    privacy.personal_data_changed.connect(_forget_receipts, sender=app)
     app.register_blueprint(assets)
     app.cli.add_command(receipt_cli)

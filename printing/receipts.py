@@ -520,9 +520,18 @@ class ReceiptCache(PdfCache):
 
     def forget(self, number: str) -> None:
         """Drop every cached receipt of a complaint (its data is being deleted)."""
+        self.forget_many([number])
+
+    def forget_many(self, numbers) -> None:
+        """Drop every cached receipt of these complaints: one pass over the
+        memory and one listing of the folder, however many there are."""
+        numbers = set(numbers)
+        if not numbers:
+            return
         with self._lock:
-            for slot in [s for s in self._memory if s[0].startswith(number + "-")]:
+            for slot in [s for s in self._memory if s[0].rsplit("-", 1)[0] in numbers]:
                 del self._memory[slot]
-        if self.directory is not None:
-            for old in self.directory.glob(f"{number}-*.pdf"):
-                old.unlink(missing_ok=True)
+        if self.directory is not None and self.directory.is_dir():
+            for path in self.directory.glob("*.pdf"):
+                if path.name.rsplit("-", 2)[0] in numbers:  # <number>-<size>-<key>.pdf
+                    path.unlink(missing_ok=True)

@@ -139,7 +139,7 @@ def test_a_run_that_fails_halfway_still_records_what_it_erased(dataset, monkeypa
     def broken(_numbers):
         raise RuntimeError("after the first batch")
 
-    monkeypatch.setattr(privacy, "forget_receipts", broken)
+    monkeypatch.setattr(privacy, "notify_changed", broken)
     with pytest.raises(RuntimeError):
         retention.erase_expired(batch_size=3)
     [row] = audit_rows("privacy.retention")
@@ -191,7 +191,7 @@ def test_cached_receipts_naming_the_reporter_are_deleted(app_ctx):
     many = {f"0101-20-{n:05d}-0" for n in range(30)}
     for number in many:
         (folder / f"{number}-58-abc.pdf").write_bytes(b"%PDF")
-    privacy.forget_receipts(many | {numbers[1]})
+    privacy.notify_changed(many | {numbers[1]})
     assert not list(folder.glob("0101-20-*.pdf")) and not (folder / f"{numbers[1]}-80-abcdef.pdf").exists()
 
 
