@@ -269,15 +269,7 @@ def _outbox(complaint: Complaint) -> OutboxItem | None:
 @bp.get("/aduan/<number>")
 @requires("queue")
 def detail(number):
-    complaint = _complaint_or_404(number)
-    user = g.officer
-    full = auth.allowed(user, "personal_data")
-    html = render_template("console/detail.html", complaint=complaint, outbox=_outbox(complaint), full=full,
-                           crm_form=CrmNumberForm(), section="queue", receipt_sizes=_receipt_sizes(),
-                           **_privacy_forms(complaint))
-    # Written before the page leaves: no view of personal data goes unrecorded.
-    auth.audit_now("view_personal" if full else "view_masked", user=user, complaint_number=complaint.number)
-    return html
+    return _detail_page(_complaint_or_404(number), 200)
 
 
 @bp.get("/aduan/<number>/foto")
@@ -381,19 +373,20 @@ def _privacy_forms(complaint: Complaint, correction: ReporterCorrectionForm | No
     return {"correction_form": correction, "erasure_form": erasure or ReporterErasureForm(formdata=None)}
 
 
-def _detail_again(complaint: Complaint, status: int, **forms):
-    """The detail page once more, with the request's errors (422) or refusal (409, flashed)."""
+def _detail_page(complaint: Complaint, status: int, **forms):
+    """The detail page; again after a request about the reporter's data, with its errors (422) or refusal (409)."""
     full = auth.allowed(g.officer, "personal_data")
     html = render_template("console/detail.html", complaint=complaint, outbox=_outbox(complaint), full=full,
                            crm_form=CrmNumberForm(), section="queue", receipt_sizes=_receipt_sizes(),
                            **_privacy_forms(complaint, **forms))
+    # Written before the page leaves: no view of personal data goes unrecorded.
     auth.audit_now("view_personal" if full else "view_masked", user=g.officer, complaint_number=complaint.number)
     return html, status
 
 
 def _refused(complaint: Complaint, exc: privacy.RequestRefused):
     flash(exc.message, "error")
-    return _detail_again(complaint, 409)
+    return _detail_page(complaint, 409)
 
 
 @bp.post("/aduan/<number>/data-pelapor")
@@ -422,7 +415,7 @@ def privacy_correct(number):
             else:
                 flash(_l("Nothing was changed: the data was already as written."), "info")
             return redirect(url_for(".detail", number=complaint.number), code=303)
-    return _detail_again(complaint, 422, correction=form)
+    return _detail_page(complaint, 422, correction=form)
 
 
 @bp.post("/aduan/<number>/hapus-data-pelapor")
@@ -441,7 +434,7 @@ def privacy_erase(number):
         flash(_l("The reporter's personal data of complaint %(number)s was erased.", number=complaint.number),
               "success")
         return redirect(url_for(".detail", number=complaint.number), code=303)
-    return _detail_again(complaint, 422, erasure=form)
+    return _detail_page(complaint, 422, erasure=form)
 
 
 @bp.get("/crm-manual")
