@@ -500,6 +500,8 @@ def test_kiosk_carries_no_identity_for_an_anonymous_report_and_what_was_typed_wh
     page.get_by_role("button", name="Mulai melapor").click()
     page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
     page.get_by_role("button", name="Lanjut").click()
+    # Each "Lanjut" only once its screen is in: a second click could land on the first screen's button.
+    expect(page.locator("h1")).to_contain_text("Di mana")
     page.get_by_role("button", name="Lanjut").click()  # the kiosk's own kelurahan
     page.locator("textarea").fill(DESCRIPTION)
     page.get_by_role("button", name="Lanjut").click()
@@ -655,7 +657,8 @@ def test_phone_offline_opens_in_the_language_chosen_online(device, artifacts):
     expect(page.locator("h1")).to_have_text("No internet connection")
     page.get_by_role("button", name="Bahasa Indonesia").click()
     expect(page.locator("h1")).to_have_text("Tidak ada koneksi internet")
-    # The last choice counts.
+    # The last choice counts (once the page has told the worker: pwa.js writes it as the page loads).
+    wait_for(page, f"() => ({DEVICE_LANG})().then(l => l === 'id')")
     page.goto("/lapor/")
     expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
     assert page.evaluate(DEVICE_LANG) == "id"
