@@ -156,15 +156,12 @@ def validate(req: IntakeRequest) -> dict:
         # Desk, telephone and letter are typed by an officer, who is recorded; self-service never is,
         # but for a kiosk's refused offline report that an officer completes (backend/delivery_refusals.py).
         errors["channel"] = _l("An assisted complaint names the officer who typed it in.")
-    anonymous = req.identity == Identity.ANONYMOUS
-    # Anonymous reports keep no identity at all, not even here (FixMyStreet #524).
-    clean["name"] = None if anonymous else (
-        _check(errors, "name", validation.text, req.name, required=False, max_chars=validation.NAME_MAX) or None)
-    clean["phone"] = None if anonymous else _check(errors, "phone", validation.phone, req.phone)
-    clean["email"] = None if anonymous else _check(errors, "email", validation.email, req.email)
-    clean["nik"] = None if anonymous else _check(errors, "nik", validation.nik, req.nik)
-    if req.officer_id is not None and not anonymous:
-        _not_the_officers_own(errors, req.officer_id, clean)
+    if req.identity == Identity.ANONYMOUS:
+        # Anonymous reports keep no identity at all, not even here (FixMyStreet #524).
+        clean.update(name=None, phone=None, email=None, nik=None)
+    else:
+        clean.update(check_reporter(errors, {"name": req.name, "phone": req.phone, "email": req.email,
+                                             "nik": req.nik}, officer_id=req.officer_id))
     if not req.consent:
         errors["consent"] = _l("Please read the privacy notice and tap to agree before sending.")
     if not req.idempotency_key or len(req.idempotency_key) > 64:
@@ -181,6 +178,23 @@ def validate(req: IntakeRequest) -> dict:
 
 def _officer_completes_kiosk(req: IntakeRequest) -> bool:
     return req.channel == Channel.KIOSK and req.kiosk_code is not None and req.officer_id is not None
+
+
+def check_reporter(errors: dict, answers: dict, *, officer_id: int | None = None) -> dict:
+    """The reporter's name, phone, email and NIK, checked as every path checks
+    them (intake, the officer's correction at the citizen's request): the
+    clean values by key, messages added to `errors`. Typed by an officer
+    (`officer_id`): the officer's own phone or email is refused."""
+    clean = {
+        "name": _check(errors, "name", validation.text, answers.get("name"), required=False,
+                       max_chars=validation.NAME_MAX) or None,
+        "phone": _check(errors, "phone", validation.phone, answers.get("phone")),
+        "email": _check(errors, "email", validation.email, answers.get("email")),
+        "nik": _check(errors, "nik", validation.nik, answers.get("nik")),
+    }
+    if officer_id is not None:
+        _not_the_officers_own(errors, officer_id, clean)
+    return clean
 
 
 def _not_the_officers_own(errors: dict, officer_id: int, clean: dict) -> None:

@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from backend import auth, intake, validation
+from backend import auth, intake
 from backend.database import immediate_transaction
 from backend.models import Complaint, User
 
@@ -108,14 +108,7 @@ def correct(complaint: Complaint, user: User, answers: dict[str, str]) -> list[s
     RequestRefused (erased, anonymous)."""
     check_correctable(complaint)
     errors: dict[str, object] = {}
-    clean = {
-        "name": intake._check(errors, "name", validation.text, answers.get("name"), required=False,
-                              max_chars=validation.NAME_MAX) or None,
-        "phone": intake._check(errors, "phone", validation.phone, answers.get("phone")),
-        "email": intake._check(errors, "email", validation.email, answers.get("email")),
-        "nik": intake._check(errors, "nik", validation.nik, answers.get("nik")),
-    }
-    intake._not_the_officers_own(errors, user.id, clean)
+    clean = intake.check_reporter(errors, answers, officer_id=user.id)
     if errors:
         raise intake.IntakeInvalid(errors)
     with immediate_transaction() as session:

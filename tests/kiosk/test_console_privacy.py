@@ -147,7 +147,7 @@ def test_the_officers_own_phone_is_refused_as_the_citizens(app, client, desk):
     assert r.status_code == 422
     with app.test_request_context(), force_locale("id"):
         errors = {}
-        intake._not_the_officers_own(errors, uid, {"phone": "+6281111112222"})
+        intake.check_reporter(errors, {"phone": "0811-1111-2222"}, officer_id=uid)
         expected = str(errors["phone"])
     assert expected in r.get_data(as_text=True)
     assert 'value="0811-1111-2222"' in r.get_data(as_text=True)
