@@ -275,8 +275,8 @@ def test_anonymous_ignores_what_was_typed_in_the_hidden_contact_fields(app, flow
         assert c.identity == "anonymous" and c.reporter_email is None and c.reporter_name is None
 
 
-def test_line_breaks_count_once_toward_the_length_limit(app, flow):
-    app.config["DESCRIPTION_MAX_CHARS"] = 100
+def test_line_breaks_count_once_toward_the_length_limit(app, flow, monkeypatch):
+    monkeypatch.setitem(app.config, "DESCRIPTION_MAX_CHARS", 100)  # the app outlives this test
     flow.start()
     flow.answer("kategori")
     flow.answer("lokasi")
