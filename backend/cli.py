@@ -6,17 +6,27 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from backend import demo as demo_history
 from backend import drafts, housekeeping, seed
 
 
 def register(app: Flask) -> None:
     @app.cli.command("seed")
-    @click.option("--demo/--no-demo", default=True, help="Also create the demo kiosks.")
-    def seed_command(demo: bool) -> None:
-        """Load offices, agencies and categories (and demo kiosks)."""
+    @click.option("--demo/--no-demo", default=True,
+                  help="Also create the demo kiosks and, on a database without complaints, a demo complaint history.")
+    @click.option("--demo-complaints", type=click.IntRange(0, 100_000), default=demo_history.DEFAULT_COUNT,
+                  show_default=True, metavar="N",
+                  help=f"How many demo complaints, over the last {demo_history.DEFAULT_DAYS} days (0: none).")
+    def seed_command(demo: bool, demo_complaints: int) -> None:
+        """Load offices, agencies and categories (and the demo kiosks and complaints)."""
         counts = seed.load_reference_data()
         if demo:
             counts["kiosks"] = seed.load_demo_data()
+            # Only into an empty database: never twice, never beside real complaints.
+            if demo_history.has_complaints():
+                click.echo("Demo complaints not created: the database already holds complaints.")
+            else:
+                counts["demo complaints"] = demo_history.load_demo_complaints(demo_complaints)
         click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
 
     drafts_cli = AppGroup("drafts", help="Server-side drafts of the intake flow.")

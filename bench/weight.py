@@ -96,7 +96,7 @@ def start_app(tmp: Path) -> tuple[BackgroundServer, str]:
     env.update(FLASK_APP="backend", KIOS_INSTANCE_PATH=str(tmp / "instance"), SECRET_KEY="bench",
                DATABASE_URL=f"sqlite:///{tmp / 'weight.sqlite3'}", PYTHONDONTWRITEBYTECODE="1")
     run([str(BIN / "flask"), "db", "upgrade"], env)
-    run([str(BIN / "flask"), "seed"], env)
+    run([str(BIN / "flask"), "seed", "--demo-complaints", "0"], env)  # kiosks, no demo history
     port = free_port()
     server = BackgroundServer("gunicorn", tmp / "gunicorn.log")
     server.launch([str(BIN / "gunicorn"), "--workers", "1", "--threads", "8", "--bind", f"{HOST}:{port}",

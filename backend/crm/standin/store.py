@@ -158,6 +158,47 @@ class Store:
             row = conn.execute("SELECT * FROM requests WHERE id = ?", (rid,)).fetchone()
             return row, False
 
+    def import_records(self, records: list[dict]) -> list[str]:
+        """Store records the CRM received earlier, each with its own time and
+        status history (the demo history of `flask seed`, backend/demo.py).
+
+        Each record: fields and attributes as `create` takes them,
+        idempotency_key, requested_at (aware) and history, a list of
+        (status, at, note) in order. Numbered from the day counter of its own
+        day (WIB), so a number given later never collides with one. Returns
+        the CRM numbers, in order."""
+        import secrets
+
+        numbers = []
+        with self.write() as conn:
+            for r in records:
+                day = r["requested_at"].astimezone(WIB).strftime("%y%m%d")
+                seq = conn.execute(
+                    "INSERT INTO day_counters (day, last) VALUES (?, 1) "
+                    "ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last", (day,)
+                ).fetchone()[0]
+                crm_number = f"JK{day}{seq:04d}"
+                fields, history = r["fields"], r["history"]
+                for status, _at, _note in history:
+                    if status not in STATUSES:
+                        raise ValueError(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
+                cur = conn.execute(
+                    "INSERT INTO requests (crm_number, idempotency_key, token, service_code, service_name, "
+                    "description, address_string, lat, long, first_name, last_name, email, phone, attributes, "
+                    "received, source, status, requested_at, updated_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (crm_number, r.get("idempotency_key"), secrets.token_hex(8), fields["service_code"],
+                     fields.get("service_name"), fields["description"], fields.get("address_string"),
+                     fields.get("lat"), fields.get("long"), fields.get("first_name"), fields.get("last_name"),
+                     fields.get("email"), fields.get("phone"),
+                     json.dumps(r.get("attributes") or {}, ensure_ascii=False), json.dumps({"imported": True}),
+                     "imported", history[-1][0], iso(r["requested_at"]), iso(history[-1][1])),
+                )
+                conn.executemany("INSERT INTO history (request_id, status, at, note) VALUES (?, ?, ?, ?)",
+                                 [(cur.lastrowid, status, iso(at), note) for status, at, note in history])
+                numbers.append(crm_number)
+        return numbers
+
     def log_refused(self, idempotency_key: str | None, reason: str) -> None:
         with self.write() as conn:
             conn.execute("INSERT INTO deliveries (at, idempotency_key, outcome) VALUES (?, ?, ?)",
