@@ -8,9 +8,11 @@ override them through the classes chart__bar and chart__label.
 """
 from __future__ import annotations
 
+import math
 from html import escape
 
 FONT = "font-family=\"'Plus Jakarta Sans', sans-serif\""
+_CHAR_WIDTH = 0.62  # a digit or letter's advance, as a share of the font size (generous for Plus Jakarta Sans)
 
 
 def _fmt(n) -> str:
@@ -42,12 +44,15 @@ def hbars(items, title: str, *, width: int = 560, row: int = 22, label_width: in
 
 def columns(items, title: str, *, width: int = 560, height: int = 170, every: int = 1) -> str:
     """Vertical columns over a sequence (days of a range, the 24 hours);
-    every `every`-th label is written under its column."""
+    every `every`-th label is written under its column, or sparser where
+    the labels would otherwise run into each other."""
     items = list(items)
     n = max(1, len(items))
     top = max([v for _l, v in items] + [1])
     left, bottom, plot_h = 34, 22, height - 22 - 16
     step = (width - left - 4) / n
+    widest = max([len(str(label)) for label, _v in items] + [1]) * _CHAR_WIDTH * 10 + 6  # at font-size 10
+    every = max(every, math.ceil(widest / step))
     bar_w = max(1.0, step * 0.78)
     parts = [f'<svg class="chart chart--columns" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
              f'width="100%" role="img" aria-label="{escape(title)}" {FONT} font-size="10">',
