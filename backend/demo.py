@@ -48,6 +48,7 @@ from backend.workdays import WIB
 DEFAULT_COUNT = 600
 DEFAULT_DAYS = 60
 LIVE = 5  # the newest complaints, left in the outbox for the relay to deliver
+GIVEN_UP_DELIVERED = 0.8  # the share of the generator's given-up rows (3 %) the demo delivers after all
 SEED = 2026
 
 # Where CRM statuses go, in order (design.md: the kelurahan first, the agency,
@@ -274,6 +275,8 @@ def _crm_outcome(row: dict, outbox: dict, rng: random.Random, now: datetime,
     """
     submitted = row["submitted_at"] = row["consent_at"] = row["received_at"] = _seconds(row["submitted_at"])
     outbox.update(created_at=submitted, next_attempt_at=submitted, lease_until=None, leased_by=None)
+    if outbox["state"] == "given_up" and rng.random() < GIVEN_UP_DELIVERED:
+        outbox["state"] = "delivered"  # a handful to show the alert and the resend, not a city-wide outage
     if live or outbox["state"] in ("manual", "given_up"):
         state = "pending" if live else outbox["state"]
         row.update(status=Status.SUBMITTED.value, forwarded_at=None, crm_number=None, closed_at=None)
