@@ -24,9 +24,10 @@ def register(app: Flask) -> None:
             counts["kiosks"] = seed.load_demo_data()
             # Only into an empty database: never twice, never beside real complaints.
             if demo_history.has_complaints():
-                click.echo("Demo complaints not created: the database already holds complaints.")
+                click.echo("Demo complaints and roster not created: the database already holds complaints.")
             else:
                 counts["demo complaints"] = demo_history.load_demo_complaints(demo_complaints)
+                counts["demo duty days"] = demo_history.load_demo_roster()
         click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
 
     drafts_cli = AppGroup("drafts", help="Server-side drafts of the intake flow.")

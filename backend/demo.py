@@ -24,7 +24,9 @@ states and follow-up times), then made real:
   one of these numbers to another record;
 - the newest few wait in the outbox, so the relay delivers them through the
   stand-in when `make run` starts (live deliveries on the dashboard);
-- heartbeats of the kiosks over the same days, for the kiosk panel.
+- heartbeats of the kiosks over the same days, for the kiosk panel;
+- the Mayor's office's duty roster (load_demo_roster): the sections of the
+  Sekretariat Kota taking turns, this month and the next, when none is set up.
 """
 from __future__ import annotations
 
@@ -36,11 +38,12 @@ from types import SimpleNamespace
 from flask import current_app
 from sqlalchemy import insert, select
 
-from backend import numbering, routing, workdays
+from backend import numbering, roster, routing, workdays
 from backend.database import immediate_transaction
 from backend.extensions import db
-from backend.models import Category, Complaint, Kiosk, KioskUptime, Office, StatusEvent, utcnow
+from backend.models import Category, Complaint, DutySection, Kiosk, KioskUptime, Office, StatusEvent, utcnow
 from backend.monitoring import rollup
+from backend.offices import KOTA_CODE
 from backend.monitoring.synthetic import Context, generate, insert_complaints
 from backend.statuses import Identity, Status, info
 from backend.workdays import WIB
@@ -171,6 +174,30 @@ DESCRIPTIONS = {
                 "Papan informasi kelurahan rusak dan tidak terbaca."),
 }
 GENERIC = "Mohon ditindaklanjuti, kondisi ini sudah dikeluhkan warga sejak lama."
+
+
+# The sections (bagian) of the Sekretariat Kota whose heads take turns at the
+# Mayor's office's desk (Instruction e-0006/2024, 1a); demo data: the real
+# list is kept in the console (Jadwal piket > Bagian).
+SECTIONS = ("Bagian Pemerintahan", "Bagian Perekonomian dan Pembangunan", "Bagian Kesejahteraan Rakyat",
+            "Bagian Hukum", "Bagian Kepegawaian, Ketatalaksanaan dan Pelayanan Publik", "Bagian Umum dan Protokol")
+
+
+def load_demo_roster(now: datetime | None = None) -> int:
+    """Sections in turn on the working days of this month and the next (WIB),
+    only when no section exists yet; commits. Returns the days filled."""
+    if db.session.scalar(select(DutySection.id).limit(1)) is not None:
+        return 0
+    sections = [DutySection(name=name, sort=i) for i, name in enumerate(SECTIONS)]
+    db.session.add_all(sections)
+    db.session.flush()
+    today = roster.today_wib(now)
+    calendar = workdays.calendar_for(KOTA_CODE)
+    filled = 0
+    for year, month in ((today.year, today.month), (today.year + (today.month == 12), today.month % 12 + 1)):
+        filled += roster.fill_rotation(year, month, calendar, sections)
+    db.session.commit()
+    return filled
 
 
 def has_complaints() -> bool:

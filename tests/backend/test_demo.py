@@ -157,6 +157,27 @@ def test_no_demo_creates_no_complaints(demo_app):
         assert count(Complaint) == 0 and count(StatusEvent) == 0 and count(KioskUptime) == 0
 
 
+def test_the_mayors_office_gets_a_demo_roster_once(demo_app):
+    from backend import roster, workdays
+    from backend.models import DutyDay, DutySection
+    from backend.offices import KOTA_CODE
+
+    assert seed(demo_app, "--demo-complaints", "5").exit_code == 0
+    with demo_app.app_context():
+        assert [s.name for s in roster.active_sections()] == list(demo.SECTIONS)
+        today = roster.today_wib()
+        calendar = workdays.calendar_for(KOTA_CODE)
+        days = roster.month_roster(today.year, today.month)
+        working = [d for d in roster.month_days(today.year, today.month) if calendar.hours(d) is not None]
+        assert working and sorted(days) == working  # every working day has a section, no other day
+        turns = [days[d].section.name for d in working[:len(demo.SECTIONS)]]
+        assert sorted(turns) == sorted(demo.SECTIONS[:len(turns)]) and len(set(turns)) == len(turns)  # in turn
+        before = count(DutyDay)
+        # Sections set up by hand are never added to.
+        assert demo.load_demo_roster() == 0
+        assert count(DutySection) == len(demo.SECTIONS) and count(DutyDay) == before
+
+
 def test_bad_count_is_refused_with_a_message(demo_app):
     result = seed(demo_app, "--demo-complaints", "-3")
     assert result.exit_code == 2
