@@ -138,7 +138,10 @@ def ui_sources() -> dict[str, str]:
             out[p.relative_to(ROOT).as_posix()] = fn(p.read_text(encoding="utf-8"))
 
     add((ROOT / "kiosk" / "templates").rglob("*.html"), _template_text)
-    add([*(ROOT / "kiosk" / "static" / "js").glob("*.js"), ROOT / "kiosk" / "sw" / "sw.js"], _js_text)
+    # answers.js holds rules, never text to show (check() is handed the page's messages): its
+    # character classes name every kind of space and the top of Unicode, none of which is a glyph.
+    scripts = [p for p in (ROOT / "kiosk" / "static" / "js").glob("*.js") if p.name != "answers.js"]
+    add([*scripts, ROOT / "kiosk" / "sw" / "sw.js"], _js_text)
     add((ROOT / "kiosk" / "static" / "css").glob("*.css"), _css_text)
     add([p for d in ("backend", "kiosk") for p in (ROOT / d).rglob("*.py")], _python_strings)
     add((ROOT / "backend" / "data").glob("*.csv"), lambda t: t)

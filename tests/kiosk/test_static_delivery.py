@@ -22,6 +22,7 @@ DOCUMENT_ONLY = ("Content-Security-Policy", "Permissions-Policy", "Referrer-Poli
 MINIFIED = (
     ("/static/js/pwa.js", "js/pwa.js", b"serviceWorker"),
     ("/static/js/flow.js", "js/flow.js", b"addEventListener"),
+    ("/static/js/answers.js", "js/answers.js", b"KiosAnswers"),
     ("/static/js/queue.js", "js/queue.js", b"idbKeyval"),
     ("/static/css/app.css", "css/app.css", b".choice__card"),
 )

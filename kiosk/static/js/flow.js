@@ -1,9 +1,10 @@
 /* Kios Aduan — the app shell's complaint flow, and "Laporan saya".
  *
  * The shell page (kiosk/templates/intake/shell.html) holds every screen; this
- * shows one at a time, checks each answer as the server does (the messages
- * come from the page, #shell-data, so they stay in the catalogue) and sends
- * the report through the device queue (queue.js).
+ * shows one at a time, checks each answer as the server does (the rules in
+ * answers.js, checked against the server's by a test; the messages come from
+ * the page, #shell-data, so they stay in the catalogue) and sends the report
+ * through the device queue (queue.js).
  *
  * Phone (/lapor/): the draft is kept on the phone as the citizen types
  * (IndexedDB, photo included): a reload or a crash brings it back. The
@@ -33,7 +34,8 @@
  *
  * "Laporan saya" (/laporan-saya): the phone's sent reports, from IndexedDB.
  *
- * Plain ES2020, no inline code (strict CSP). Loaded with `defer` after queue.js.
+ * Plain ES2020, no inline code (strict CSP). Loaded with `defer` after queue.js
+ * and answers.js.
  */
 (() => {
   "use strict";
@@ -45,7 +47,9 @@
 
   const D = JSON.parse(dataEl.textContent);
   const Q = window.KiosQueue || null;
-  const fmt = (pattern, vars) => String(pattern).replace(/%\((\w+)\)[sd]/g, (_m, k) => String(vars[k]));
+  const A = window.KiosAnswers; // answers.js: the server's answer rules
+  const fmt = A.fmt;
+  const clean = A.clean;
   const qs = (sel, root = doc) => root.querySelector(sel);
   const qsa = (sel, root = doc) => Array.from(root.querySelectorAll(sel));
 
@@ -256,52 +260,18 @@
 
   /* --------------------------------------------------------------- checking */
 
-  const clean = (v) => String(v || "").replace(/\r\n?/g, "\n").trim();
-
-  function checkText(value, { required, max, min = 0 }) {
-    const v = clean(value);
-    if (required && !v) return M.required;
-    if (v.length > max) return fmt(M.too_long, { n: max, m: v.length });
-    if (v && v.length < min) return fmt(M.too_short, { n: min });
-    return null;
-  }
-
-  const PHONE = /^(?:\+62|62|0)([1-9][0-9]{7,11})$/;
-  const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
   const options = (name) => qsa(`#main input[name="${name}"]`).map((i) => i.value);
+  const kelurahanCodes = () => {
+    const select = field("kelurahan");
+    return select ? qsa("option", select).map((o) => o.value).filter(Boolean) : [];
+  };
+  // The choices this page offers (the same on every screen, read once), its messages and limits.
+  let rules = null;
 
   function check(step, a) {
-    const e = {};
-    const put = (name, message) => {
-      if (message) e[name] = message;
-    };
-    if (step === "category") {
-      if (!options("category").includes(a.category)) put("category", M.category);
-    } else if (step === "location") {
-      const select = field("kelurahan");
-      const codes = select ? qsa("option", select).map((o) => o.value).filter(Boolean) : [];
-      if (!codes.includes(a.kelurahan)) put("kelurahan", M.kelurahan);
-      put("address", checkText(a.address, { required: false, max: L.address_max }));
-      for (const name of ["rt", "rw"]) {
-        const v = String(a[name] || "").trim();
-        if (v && !/^[0-9]{1,3}$/.test(v)) put(name, M.rt_rw);
-      }
-    } else if (step === "description") {
-      put("description", checkText(a.description, { required: true, max: L.description_max, min: L.description_min }));
-    } else if (step === "identity") {
-      if (!options("identity").includes(a.identity)) put("identity", M.identity);
-      if (a.identity !== "anonymous") {
-        put("name", checkText(a.name, { required: false, max: L.name_max }));
-        const phone = String(a.phone || "").replace(/[\s\-().]/g, "");
-        if (phone && !PHONE.test(phone)) put("phone", M.phone);
-        const email = String(a.email || "").trim();
-        if (email && !EMAIL.test(email)) put("email", M.email);
-        const nik = String(a.nik || "").replace(/\s/g, "");
-        if (nik && !/^[0-9]{16}$/.test(nik)) put("nik", M.nik);
-      }
-      if (!a.consent) put("consent", M.consent);
-    }
-    return e;
+    rules = rules || { messages: M, limits: L, categories: options("category"), kelurahan: kelurahanCodes(),
+      identities: options("identity") };
+    return A.check(step, a, rules);
   }
 
   // Which screen asks for each answer (the server's 422 names them too).
@@ -472,7 +442,7 @@
 
   /* ----------------------------------------------------------------- review */
 
-  const zfill = (v) => (v ? String(v).trim().padStart(3, "0") : "");
+  const zfill = (v) => A.rtRw(v).value || clean(v); // RT/RW as the server keeps them
 
   function kelurahanName(code) {
     const option = code && qs(`#main option[value="${CSS.escape(code)}"]`);
@@ -802,7 +772,7 @@
     let body = { ...payload(), leased_number: lease.number };
     const carried = state.carried;
     state.carried = null; // one report only
-    if (carried && !state.photo && JSON.stringify(asServer(state.answers)) === JSON.stringify(carried.answers)) {
+    if (carried && !state.photo && JSON.stringify(A.asServer(state.answers)) === JSON.stringify(carried.answers)) {
       // The report the online flow may have stored already: its key, answers and language.
       state.key = carried.key;
       body = { ...body, idempotency_key: carried.key, language: carried.lang, answers: carried.answers };
@@ -889,33 +859,6 @@
     show("start", { push: false });
   }
 
-  /* The answers as the server keeps them (backend/validation.py: trimmed,
-     RT/RW of 3 digits, +62 phone, lower-case email domain, NIK digits): the
-     online flow's stored report was fingerprinted in this form, so the same
-     report carried from it must be sent so to be known as a replay. */
-  function asServer(a) {
-    const anonymous = a.identity === "anonymous";
-    const phone = String(a.phone || "").replace(/[\s\-().]/g, "");
-    const m = PHONE.exec(phone);
-    const email = String(a.email || "").trim();
-    const at = email.lastIndexOf("@");
-    const rtRw = (v) => (String(v || "").trim() ? String(v).trim().padStart(3, "0") : "");
-    return {
-      category: a.category || "",
-      kelurahan: a.kelurahan || "",
-      address: clean(a.address),
-      rt: rtRw(a.rt),
-      rw: rtRw(a.rw),
-      description: clean(a.description),
-      identity: a.identity || "",
-      consent: Boolean(a.consent),
-      name: anonymous ? "" : clean(a.name),
-      phone: anonymous || !phone ? "" : m ? `+62${m[1]}` : phone,
-      email: anonymous || !email ? "" : at > 0 ? `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}` : email,
-      nik: anonymous ? "" : String(a.nik || "").replace(/\s/g, ""),
-    };
-  }
-
   /* The answers given online before the network failed (kiosk-offline.js
      keeps them under the same key). Read once, then removed: from now on
      they live in this page's memory only, as answers typed here do. */
@@ -957,9 +900,7 @@
     a.consent = given.consent === true;
     // Choices as if tapped here: what this page does not offer is dropped, and asked again.
     if (!options("category").includes(a.category)) a.category = "";
-    const select = field("kelurahan");
-    const codes = select ? qsa("option", select).map((o) => o.value).filter(Boolean) : [];
-    if (!codes.includes(a.kelurahan)) {
+    if (!kelurahanCodes().includes(a.kelurahan)) {
       a.kelurahan = "";
       done.delete("location");
     }
@@ -979,8 +920,9 @@
       for (const name of ["category", "kelurahan", "identity", ...TEXT_FIELDS]) {
         online[name] = typeof given[name] === "string" ? given[name] : "";
       }
+      // In the form the server stored (and fingerprinted) them (answers.js).
       state.carried = { key, lang: ["id", "en"].includes(record.lang) ? record.lang : D.lang,
-        answers: asServer(online) };
+        answers: A.asServer(online) };
     }
     let step = "review";
     for (const s of STEPS.slice(0, -1)) {
