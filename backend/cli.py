@@ -10,6 +10,15 @@ from backend import demo as demo_history
 from backend import drafts, housekeeping, seed
 
 
+def users_exist() -> bool:
+    from sqlalchemy import select
+
+    from backend.extensions import db
+    from backend.models import User
+
+    return db.session.scalar(select(User.id).limit(1)) is not None
+
+
 def register(app: Flask) -> None:
     @app.cli.command("seed")
     @click.option("--demo/--no-demo", default=True,
@@ -29,6 +38,9 @@ def register(app: Flask) -> None:
                 counts["demo complaints"] = demo_history.load_demo_complaints(demo_complaints)
                 counts["demo duty days"] = demo_history.load_demo_roster()
         click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+        if not users_exist():
+            click.echo("No officer account yet. Create the first one to open the console (/petugas):\n"
+                       "  .venv/bin/flask users create --username admin --role admin --office 0000")
 
     drafts_cli = AppGroup("drafts", help="Server-side drafts of the intake flow.")
 

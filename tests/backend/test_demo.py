@@ -151,10 +151,19 @@ def test_no_demo_creates_no_complaints(demo_app):
     result = seed(demo_app, "--no-demo")
     assert result.exit_code == 0, result.output
     assert "demo complaints" not in result.output
+    assert "flask users create" in result.output  # no officer yet: how to make the first one
     result = seed(demo_app, "--demo-complaints", "0")
     assert result.exit_code == 0, result.output
     with demo_app.app_context():
         assert count(Complaint) == 0 and count(StatusEvent) == 0 and count(KioskUptime) == 0
+
+
+def test_seed_says_how_to_make_the_first_officer_only_while_there_is_none(demo_app):
+    with demo_app.app_context():
+        make_user("petugas.demo", "petugas", "0101")
+    result = seed(demo_app, "--no-demo")
+    assert result.exit_code == 0, result.output
+    assert "flask users create" not in result.output
 
 
 def test_the_mayors_office_gets_a_demo_roster_once(demo_app):
