@@ -256,6 +256,11 @@ def test_front_page_links_every_kiosk_and_the_phone_flow(client):
     assert 'href="/lapor/"' in html
 
 
+def test_officers_find_the_console_on_the_front_page_but_never_on_a_kiosk(client):
+    assert 'href="/petugas/masuk"' in client.get("/").get_data(as_text=True)
+    assert "/petugas" not in client.get("/k/tebet-timur/").get_data(as_text=True)
+
+
 def test_no_asset_comes_from_another_host(client, flow):
     flow.start()
     for path in ("/", "/k/tebet-timur/", "/k/tebet-timur/kategori", "/lacak/"):
