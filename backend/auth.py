@@ -369,6 +369,8 @@ PERMISSIONS = {
     # A citizen's request to correct or erase their data (backend/privacy.py, backend/retention.py).
     "privacy_requests": lambda u: u.role in (PETUGAS, PIMPINAN, ADMIN),
     "kiosks": lambda u: u.role in (PIMPINAN, ADMIN),
+    # A kiosk's refused offline deliveries: the desk contacts the citizen holding the receipt and enters it.
+    "kiosk_refusals": lambda u: u.role in (PETUGAS, PIMPINAN, ADMIN),
     "roster_edit": lambda u: u.role == ADMIN or is_mayors_office_head(u),
     "export": lambda u: u.role in (PIMPINAN, MONITOR, ADMIN),
     # Monitoring dashboard, its exports without personal data and the monthly

@@ -7,8 +7,8 @@ the server never stored. Each refusal is recorded here with its reason codes
 (the refused fields, never the server's messages) and, while it is open, the
 refused report itself (answers, language, device time, the photo if it was a
 valid image): personal data, kept on the server for the office's officers and
-protected as complaints are (console pages for pimpinan/admin of the office,
-every view audited). The 422 tells the kiosk so (`"kept": true`) and the kiosk
+protected as complaints are (console pages for the office's petugas, pimpinan
+and admin, every view audited). The 422 tells the kiosk so (`"kept": true`) and the kiosk
 deletes its copy, keeping only the key, L and the reason codes
 (kiosk/static/js/queue.js).
 
@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from backend import auth, intake
 from backend.database import immediate_transaction
 from backend.extensions import db
-from backend.models import Complaint, Kiosk, KioskDeliveryRefusal, User, utcnow
+from backend.models import Complaint, Kiosk, KioskDeliveryRefusal, Office, User, utcnow
 from backend.numbering import NumberError, parse_number
 from backend.photos import CleanPhoto
 from backend.statuses import Channel
@@ -303,6 +303,25 @@ def open_counts(kiosk_ids: list[int]) -> dict[int, int]:
         select(KioskDeliveryRefusal.kiosk_id, func.count())
         .where(KioskDeliveryRefusal.kiosk_id.in_(kiosk_ids), KioskDeliveryRefusal.resolved_at.is_(None))
         .group_by(KioskDeliveryRefusal.kiosk_id)).all())
+
+
+def _open_in_scope(user: User):
+    # Scoped by the kiosk's office, as the console's kiosk routes check it (access.require_office).
+    return (select(KioskDeliveryRefusal.id).join(Kiosk, Kiosk.id == KioskDeliveryRefusal.kiosk_id)
+            .where(KioskDeliveryRefusal.resolved_at.is_(None), auth.scope_clause(user, Kiosk.office_id)))
+
+
+def open_count_in_scope(user: User) -> int:
+    """Open refusals of every kiosk `user` may see: one query (the queue's notice)."""
+    return db.session.scalar(select(func.count()).select_from(_open_in_scope(user).subquery())) or 0
+
+
+def kiosks_with_open(user: User) -> list[Kiosk]:
+    """The kiosks `user` may see that have open refusals, by office and code."""
+    return list(db.session.scalars(
+        select(Kiosk).join(Office, Office.id == Kiosk.office_id)
+        .where(Kiosk.id.in_(_open_in_scope(user).with_only_columns(KioskDeliveryRefusal.kiosk_id)))
+        .order_by(Office.code, Kiosk.code)))
 
 
 def open_for_kiosk(kiosk: Kiosk) -> list[KioskDeliveryRefusal]:

@@ -1,6 +1,7 @@
 """Console: kiosks of the offices in the user's scope (pimpinan, admin):
 register, edit, pair a device, see heartbeat and printer, disable; the
-offline deliveries the server refused: see the report kept for the office
+offline deliveries the server refused (also the desk's petugas, on a page of
+their own, /petugas/kiriman-ditolak): see the report kept for the office
 (personal data: every view audited, as a complaint's detail), continue it as a
 complaint under the receipt's number, or mark it dealt with."""
 from __future__ import annotations
@@ -52,6 +53,31 @@ def _refusals(kiosk: Kiosk, posted: RefusalResolveForm | None = None, posted_id:
              for r in rows}
     return {"refusals": rows, "refusal_forms": forms, "reason_label": delivery_refusals.reason_label,
             "kept_until": delivery_refusals.kept_until}
+
+
+def _refusals_home(kiosk: Kiosk) -> str:
+    """Where an officer goes back to from a refusal: the kiosk's page if they
+    manage kiosks, else the desk's list of refused deliveries."""
+    if access.can("kiosks"):
+        return url_for(".kiosk_edit", kiosk_id=kiosk.id, _anchor="kiriman-ditolak")
+    return url_for(".kiosk_refusals", _anchor=f"kiriman-ditolak-{kiosk.id}")
+
+
+def _refusals_section() -> str:
+    return "kiosks" if access.can("kiosks") else "queue"
+
+
+def _refusals_page(posted: RefusalResolveForm | None = None, posted_id: int | None = None, status: int = 200):
+    groups = [{"kiosk": k, **_refusals(k, posted, posted_id)} for k in delivery_refusals.kiosks_with_open(g.officer)]
+    return render_template("console/kiosk_refusals.html", groups=groups, section=_refusals_section()), status
+
+
+@bp.get("/kiriman-ditolak")
+@requires("kiosk_refusals")
+def kiosk_refusals():
+    """The refused offline deliveries of every kiosk in the officer's scope, for
+    the desk that contacts the citizens holding those receipts."""
+    return _refusals_page()
 
 
 @bp.route("/kios/baru", methods=["GET", "POST"])
@@ -149,7 +175,7 @@ def kiosk_status(kiosk_id):
 
 
 @bp.post("/kios/<int:kiosk_id>/kiriman-ditolak/<int:refusal_id>/selesai")
-@requires("kiosks")
+@requires("kiosk_refusals")
 def kiosk_refusal_resolve(kiosk_id, refusal_id):
     """An officer dealt with a refused offline delivery (typically: entered it
     at the desk from the citizen's receipt); a short note says what was done."""
@@ -159,7 +185,7 @@ def kiosk_refusal_resolve(kiosk_id, refusal_id):
         abort(404)
     if refusal.resolved_at is not None:
         flash(_l("This refused delivery was already marked as dealt with."), "info")
-        return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
+        return redirect(_refusals_home(kiosk), code=303)
     form = RefusalResolveForm(prefix=f"r{refusal.id}")
     if form.validate():  # CSRF was checked by the console guard
         try:
@@ -173,7 +199,9 @@ def kiosk_refusal_resolve(kiosk_id, refusal_id):
                               f"{refusal.resolution_note}")
             db.session.commit()
             flash(_l("Marked as dealt with."), "success")
-            return redirect(url_for(".kiosk_edit", kiosk_id=kiosk.id), code=303)
+            return redirect(_refusals_home(kiosk), code=303)
+    if not access.can("kiosks"):  # the desk's list, not the kiosk's management form
+        return _refusals_page(form, refusal.id, 422)
     edit = KioskForm(data={"code": kiosk.code, "name": kiosk.name, "office": kiosk.office.code,
                            "paper_mm": str(kiosk.paper_mm), "print_path": kiosk.print_path,
                            "auto_print": kiosk.auto_print}, formdata=None)
@@ -222,7 +250,7 @@ def _shown_answers(refusal: KioskDeliveryRefusal) -> dict:
 
 
 @bp.get("/kios/<int:kiosk_id>/kiriman-ditolak/<int:refusal_id>")
-@requires("kiosks")
+@requires("kiosk_refusals")
 def kiosk_refusal_view(kiosk_id, refusal_id):
     """"Lihat laporan": the refused report as the kiosk sent it, each refused
     answer with its reason in plain words."""
@@ -230,7 +258,8 @@ def kiosk_refusal_view(kiosk_id, refusal_id):
     refusal = _refusal_or_404(kiosk, refusal_id)
     html = render_template("console/kiosk_refusal.html", kiosk=kiosk, refusal=refusal,
                            reason_label=delivery_refusals.reason_label, kept_until=delivery_refusals.kept_until,
-                           device_time=delivery_refusals.device_time(refusal), section="kiosks",
+                           device_time=delivery_refusals.device_time(refusal), section=_refusals_section(),
+                           back=_refusals_home(kiosk),
                            **_shown_answers(refusal))
     if refusal.report is not None:
         _audit_view("view_refusal_personal", kiosk, refusal)
@@ -238,7 +267,7 @@ def kiosk_refusal_view(kiosk_id, refusal_id):
 
 
 @bp.get("/kios/<int:kiosk_id>/kiriman-ditolak/<int:refusal_id>/foto")
-@requires("kiosks")
+@requires("kiosk_refusals")
 def kiosk_refusal_photo(kiosk_id, refusal_id):
     kiosk = _kiosk_or_404(kiosk_id)
     refusal = _refusal_or_404(kiosk, refusal_id)
@@ -266,14 +295,14 @@ def _prefill(refusal: KioskDeliveryRefusal) -> dict:
 def _render_complete(kiosk, refusal, form, problems=None, status=200):
     html = render_template("console/kiosk_refusal_complete.html", kiosk=kiosk, refusal=refusal, form=form,
                            problems=problems or {}, reason_label=delivery_refusals.reason_label,
-                           has_photo=refusal.photo_mime is not None, section="kiosks")
+                           has_photo=refusal.photo_mime is not None, section=_refusals_section())
     if refusal.report is not None:
         _audit_view("view_refusal_personal", kiosk, refusal)
     return html, status
 
 
 @bp.route("/kios/<int:kiosk_id>/kiriman-ditolak/<int:refusal_id>/lanjutkan", methods=["GET", "POST"])
-@requires("kiosks")
+@requires("kiosk_refusals")
 def kiosk_refusal_complete(kiosk_id, refusal_id):
     """"Lanjutkan sebagai laporan": the kept answers in the assisted-intake form;
     the officer corrects what was refused and the report is stored as the

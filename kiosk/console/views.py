@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from backend import aliases, auth, intake, privacy, retention
+from backend import aliases, auth, delivery_refusals, intake, privacy, retention
 from backend.crm import manual as crm_manual
 from backend.crm import outbox as crm_outbox
 from backend.extensions import csrf, db
@@ -204,9 +204,12 @@ def queue():
     ).all()
     args = {k: v for k, v in request.args.items() if k != "hal" and v}
     counts = _waiting_counts(user)
+    # Citizens hold receipts whose numbers are not in the system: the desk must see that here.
+    refused = delivery_refusals.open_count_in_scope(user) if auth.allowed(user, "kiosk_refusals") else 0
     elsewhere = _elsewhere(user, form.q.data) if total == 0 and not problems else None
     return render_template("console/queue.html", form=form, rows=rows, total=total, page=page, pages=pages,
-                           args=args, problems=problems, counts=counts, elsewhere=elsewhere, section="queue")
+                           args=args, problems=problems, counts=counts, refused=refused, elsewhere=elsewhere,
+                           section="queue")
 
 
 def _waiting_counts(user) -> dict[str, int]:

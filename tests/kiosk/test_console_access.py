@@ -40,6 +40,7 @@ EXPECTED = {
     "reprint": WORKERS,
     "privacy_requests": WORKERS,
     "kiosks": {"pimpinan_0100", "pimpinan_0600", "pimpinan_0000", "admin"},
+    "kiosk_refusals": WORKERS,  # the desk deals with its kiosks' refused deliveries; kiosk management stays above
     "roster_edit": {"pimpinan_0000", "admin"},
     "export": {"pimpinan_0100", "pimpinan_0600", "pimpinan_0000", "monitor", "admin"},
     "admin": {"admin"},

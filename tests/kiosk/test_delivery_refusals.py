@@ -159,3 +159,98 @@ def test_tracking_explains_a_refused_number(app, client, refused):
     # Another unknown number is still simply not found.
     r = client.get(f"/api/v1/lacak/{format_number('0101', 26, 99999)}")
     assert r.status_code == 404 and "reason" not in r.get_json()
+
+
+# --- the desk: petugas of the kiosk's office -----------------------------------------------
+
+DESK_LIST = "/petugas/kiriman-ditolak"
+
+
+def _refusal_urls(app, refusal_id: int) -> list[str]:
+    base = f"/petugas/kios/{_kiosk_id(app, SENDER)}/kiriman-ditolak/{refusal_id}"
+    return [base, f"{base}/foto", f"{base}/lanjutkan"]
+
+
+def test_the_desk_of_the_kiosks_office_is_told_and_marks_it_dealt_with(app, refused):
+    _sender, _body, number = refused
+    kiosk_id = _kiosk_id(app, SENDER)
+    [row] = _rows(app)
+    desk = _officer(app, "petugas.tebet", "petugas", "0100")  # the office of the kiosk `tebet`
+
+    queue = desk.get("/petugas/").get_data(as_text=True)
+    assert 'data-refused-notice="1"' in queue and f'href="{DESK_LIST}"' in queue
+    english = desk.get("/petugas/?lang=en").get_data(as_text=True)
+    assert ("Reports from kiosks that the server refused: 1. The citizens hold receipts whose numbers are not "
+            "in the system yet.") in english
+
+    r = desk.get(DESK_LIST)
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert f'data-refusal-kiosk="{SENDER}"' in page and f'id="kiriman-ditolak-{kiosk_id}"' in page
+    assert number in page and 'data-reason="leased_number"' in page and "Kecamatan Tebet" in page
+    assert "data-no-refusals" not in page
+    assert f'href="/petugas/kios/{kiosk_id}"' not in page  # no link to the kiosk's management page
+
+    url = f"/petugas/kios/{kiosk_id}/kiriman-ditolak/{row.id}/selesai"
+    token = token_from(desk, DESK_LIST)
+    # A blank note: 422 on the desk's own list with the message, never the kiosk's management form.
+    r = desk.post(url, data={"csrf_token": token, f"r{row.id}-note": "   "})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "Tuliskan apa yang Anda lakukan" in html and f'data-refusal-kiosk="{SENDER}"' in html
+    assert 'name="paper_mm"' not in html and 'name="print_path"' not in html
+    assert _rows(app)[0].resolved_at is None
+
+    r = desk.post(url, data={"csrf_token": token, f"r{row.id}-note": "Warga ditelepon, dicatat di loket"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"{DESK_LIST}#kiriman-ditolak-{kiosk_id}")
+    r = desk.get(r.headers["Location"])
+    assert r.status_code == 200 and "data-no-refusals" in r.get_data(as_text=True)
+    [row] = _rows(app)
+    assert row.resolved_at is not None and row.resolved_by_id is not None and row.report is None
+    assert "data-refused-notice" not in desk.get("/petugas/").get_data(as_text=True)
+    # Posting again (a second tab): told it is done, back to the list.
+    r = desk.post(url, data={"csrf_token": token, f"r{row.id}-note": "lagi"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"{DESK_LIST}#kiriman-ditolak-{kiosk_id}")
+
+
+def test_desks_of_other_offices_and_monitors_get_nothing(app, refused):
+    _sender, _body, number = refused
+    [row] = _rows(app)
+    resolve = f"/petugas/kios/{_kiosk_id(app, SENDER)}/kiriman-ditolak/{row.id}/selesai"
+    # Tebet Timur (0101) holds the lease, but the refusal is the kiosk `tebet`'s (0100): not theirs.
+    other = _officer(app, "petugas.tebettimur", "petugas", "0101")
+    assert "data-refused-notice" not in other.get("/petugas/").get_data(as_text=True)
+    page = other.get(DESK_LIST).get_data(as_text=True)
+    assert "data-no-refusals" in page and number not in page and "data-refusal-kiosk" not in page
+    token = token_from(other, DESK_LIST)
+    for url in _refusal_urls(app, row.id):
+        assert other.get(url).status_code == 403, url
+    assert other.post(resolve, data={"csrf_token": token, f"r{row.id}-note": "x"}).status_code == 403
+
+    monitor = _officer(app, "monitor.kota", "monitor", None)
+    assert "data-refused-notice" not in monitor.get("/petugas/").get_data(as_text=True)
+    assert monitor.get(DESK_LIST).status_code == 403
+    for url in _refusal_urls(app, row.id):
+        assert monitor.get(url).status_code == 403, url
+    assert monitor.post(resolve, data={"csrf_token": token, f"r{row.id}-note": "x"}).status_code == 403
+    assert _rows(app)[0].resolved_at is None
+
+
+def test_pimpinan_and_admin_reach_it_from_the_list_and_the_kiosk_page(app, refused):
+    _sender, _body, number = refused
+    kiosk_id = _kiosk_id(app, SENDER)
+    [row] = _rows(app)
+    for client in (_officer(app, "camat.tebet", "pimpinan", "0100"), _officer(app, "admin.kota", "admin", None)):
+        assert 'data-refused-notice="1"' in client.get("/petugas/").get_data(as_text=True)
+        assert f'data-refusal-kiosk="{SENDER}"' in client.get(DESK_LIST).get_data(as_text=True)
+        assert 'id="kiriman-ditolak"' in client.get(f"/petugas/kios/{kiosk_id}").get_data(as_text=True)
+        view = client.get(_refusal_urls(app, row.id)[0]).get_data(as_text=True)
+        assert f'href="/petugas/kios/{kiosk_id}#kiriman-ditolak"' in view  # back to the kiosk they manage
+    # Their redirect after "Tandai selesai" stays the kiosk page; a 422 re-renders it too.
+    url = f"/petugas/kios/{kiosk_id}/kiriman-ditolak/{row.id}/selesai"
+    token = token_from(client, f"/petugas/kios/{kiosk_id}")
+    r = client.post(url, data={"csrf_token": token, f"r{row.id}-note": ""})
+    assert r.status_code == 422 and 'name="paper_mm"' in r.get_data(as_text=True)
+    r = client.post(url, data={"csrf_token": token, f"r{row.id}-note": "Dicatat di loket"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/petugas/kios/{kiosk_id}#kiriman-ditolak")
+    assert client.get(r.headers["Location"]).status_code == 200

@@ -1,6 +1,6 @@
 """A refused offline kiosk report is kept on the server for the office, not on
-the kiosk: the 422 says so, the office's pimpinan/admin view it (audited) and
-complete it as a complaint under the receipt's number (or a new one), "Tandai
+the kiosk: the 422 says so, the office's petugas, pimpinan and admin view it
+(audited) and complete it as a complaint under the receipt's number (or a new one), "Tandai
 selesai" and the retention purge delete it. Both database lanes."""
 from __future__ import annotations
 
@@ -127,12 +127,12 @@ def test_a_phone_is_not_told_kept(client, api_settings):  # noqa: F811
 
 # --- the console: who sees it, audited ------------------------------------------------------
 
-def test_viewing_the_kept_report_is_audited_and_only_for_the_offices_pimpinan(app, kept):
+def test_viewing_the_kept_report_is_audited_and_only_for_the_offices_officers(app, kept):
     _kiosk, _body, number, refusal_id = kept
     urls = _urls(app, refusal_id)
     camat = _officer(app, "camat.tebet", "pimpinan", "0100")
     other = _officer(app, "camat.cilandak", "pimpinan", "0600")
-    desk = _officer(app, "petugas.tebettimur", "petugas", "0101")
+    desk = _officer(app, "petugas.cilandak", "petugas", "0601")  # a desk of another office
 
     listing = camat.get(urls["kiosk"]).get_data(as_text=True)
     assert f'href="{urls["view"]}"' in listing and f'href="{urls["complete"]}"' in listing
@@ -323,3 +323,47 @@ def test_the_officer_cannot_complete_it_with_their_own_phone(app, kept):
     assert r.status_code == 422
     assert "nomor telepon petugas sendiri" in r.get_data(as_text=True).lower()
     assert _complaint(app, number) is None
+
+
+# --- the desk (petugas) ----------------------------------------------------------------------------
+
+def test_the_offices_petugas_completes_it_from_the_desks_list(app, kept):
+    """The petugas of the kiosk's office reach it from their own list (no kiosk management), view it
+    (audited), and store it under the receipt's number; every link leads somewhere they may go."""
+    _kiosk, _body, number, refusal_id = kept
+    urls = _urls(app, refusal_id)
+    desk = _officer(app, "petugas.tebettimur", "petugas", "0101")
+    assert desk.get(urls["kiosk"]).status_code == 403  # managing the kiosk stays pimpinan/admin
+
+    listing = desk.get("/petugas/kiriman-ditolak").get_data(as_text=True)
+    assert f'data-refusal-kiosk="{KIOSK}"' in listing and number in listing
+    assert f'href="{urls["view"]}"' in listing and f'href="{urls["complete"]}"' in listing
+
+    r = desk.get(urls["view"])
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "Siti Rahayu" in html
+    assert f'href="{urls["kiosk"]}"' not in html and f'href="{urls["kiosk"]}#' not in html
+    back = f'/petugas/kiriman-ditolak#kiriman-ditolak-{_kiosk_id(app, KIOSK)}'
+    assert f'href="{back}"' in html
+    assert desk.get(back).status_code == 200
+    assert desk.get(urls["photo"]).status_code == 200
+    [audit] = _audits(app, "view_refusal_personal")
+    assert audit.user_id == _user_id(app, "petugas.tebettimur")
+
+    r = desk.get(urls["complete"])
+    assert r.status_code == 200
+    form = r.get_data(as_text=True)
+    assert f'href="{urls["kiosk"]}"' not in form and f'href="{urls["kiosk"]}#' not in form
+    r = desk.post(urls["complete"], data=_form(form, category="JALAN_RUSAK"))
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/petugas/aduan/{number}")
+    assert desk.get(r.headers["Location"]).status_code == 200
+    stored = _complaint(app, number)
+    assert stored is not None and stored.officer_id == _user_id(app, "petugas.tebettimur")
+    [row] = _rows(app)
+    assert row.resolved_at is not None and row.report is None
+    # Done: the list is empty, and posting again goes back to the report, which they may open.
+    assert "data-no-refusals" in desk.get("/petugas/kiriman-ditolak").get_data(as_text=True)
+    r = desk.post(urls["complete"], data=_form(form, category="JALAN_RUSAK"))
+    assert r.status_code == 303 and r.headers["Location"].endswith(urls["view"])
+    assert desk.get(urls["view"]).status_code == 200
