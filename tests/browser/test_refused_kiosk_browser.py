@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import Complaint, Kiosk, KioskDeliveryRefusal
+from tests.browser import axe
 from tests.browser.test_intake_browser import shot
 from tests.browser.test_offline import png_bytes, wait_for, watch_errors
 from tests.browser.test_officer_browser import console_errors, officer, sign_in_by_form
@@ -140,6 +141,42 @@ def test_the_lurah_completes_a_kept_report_in_the_console(kiosk_page, browser, l
         assert complaint.category.code == "JALAN_RUSAK" and complaint.reporter_name == "Siti Rahayu"
         refusal = db.session.execute(select(KioskDeliveryRefusal).filter_by(idempotency_key=sent["key"])).scalar_one()
         assert refusal.resolved_at is not None and refusal.report is None and refusal.photo is None
+
+
+def test_the_desk_finds_a_refused_report_from_its_queue(kiosk_page, browser, live_server, live_app, artifacts):
+    """A petugas of the kiosk's office (not a kiosk manager): the queue says citizens hold receipts
+    the system does not know, the list shows the report, and dealing with it leads back to the list."""
+    page = kiosk_page
+    _ready(page)
+    sent = page.evaluate(QUEUE_AND_FLUSH, {"url": f"/k/{KIOSK}/api/laporan", "category": "SUDAH_DIHAPUS",
+                                           "photo": base64.b64encode(png_bytes()).decode()})
+    assert sent["failed"] == [sent["key"]]
+    officer(live_app, "petugas.tolakan", "petugas", "0101", full_name="Dewi Lestari")
+    # bypass_csp: axe is injected as a script (tests/browser/axe.py)
+    context = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=live_server, locale="id-ID",
+                                  timezone_id="Asia/Jakarta", bypass_csp=True)
+    desk = context.new_page()
+    errors = console_errors(desk)
+    try:
+        desk.goto("/petugas/")
+        sign_in_by_form(desk, "petugas.tolakan")
+        notice = desk.locator("[data-refused-notice]")
+        expect(notice).to_have_attribute("data-refused-notice", "1")
+        shot(desk, artifacts, "1-antrean")
+        notice.get_by_role("link").click()
+        row = desk.locator("li.refusal", has_text=sent["number"])
+        expect(row).to_be_visible()
+        shot(desk, artifacts, "2-kiriman-ditolak")
+        axe.check(desk, artifacts, "kiriman-ditolak")
+        row.get_by_label("Apa yang Anda lakukan?").fill("Warga ditelepon, dicatat ulang di loket.")
+        row.get_by_role("button", name="Tandai selesai").click()
+        expect(desk.locator("[data-no-refusals]")).to_be_visible()
+        shot(desk, artifacts, "3-selesai")
+        desk.goto("/petugas/")
+        expect(desk.locator("[data-refused-notice]")).to_have_count(0)
+        assert errors == []
+    finally:
+        context.close()
 
 
 def test_a_422_without_kept_keeps_todays_behaviour(kiosk_page):
