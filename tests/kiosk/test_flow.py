@@ -381,3 +381,16 @@ def test_the_workers_copy_of_the_shell_leaves_out_what_is_true_for_hours_only(ap
     shown = client.get("/lapor/", headers={"Sec-Fetch-Mode": "navigate"}).get_data(as_text=True)
     assert "hari kerja berikutnya" in shown and 'data-valid-until="2026-11-30T07:30:00+07:00"' in shown
 
+
+
+def test_a_nik_pasted_with_spaces_fits_the_field_and_is_kept_as_digits(app, flow):
+    flow.start()
+    for step in ("kategori", "lokasi", "kejadian"):
+        flow.answer(step)
+    spaced = "3174 0112 3456 7890"
+    field = re.search(r'<input[^>]*name="nik"[^>]*>', flow.get("/identitas").html).group(0)
+    assert int(re.search(r'maxlength="(\d+)"', field).group(1)) >= len(spaced)  # the browser would cut it short
+    assert flow.answer("identitas", nik=spaced).status == 303
+    with app.app_context():
+        draft = db.session.scalars(select(Draft).order_by(Draft.updated_at.desc())).first()
+        assert draft.data["nik"] == "3174011234567890"
