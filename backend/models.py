@@ -22,6 +22,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -287,7 +288,10 @@ class Complaint(db.Model):
         Index("ix_complaints_monitoring", "submitted_at", "office_id", "channel", "category_id",
               "in_office_hours"),
         # The retention run: not yet erased, finished before the cutoff (backend/retention.py).
-        Index("ix_complaints_retention", "personal_data_erased_at", "closed_at"),
+        # Partial, so that no query for open complaints (closed_at IS NULL) can be planned on it (0013).
+        Index("ix_complaints_retention_due", "closed_at",
+              sqlite_where=text("personal_data_erased_at IS NULL AND closed_at IS NOT NULL"),
+              postgresql_where=text("personal_data_erased_at IS NULL AND closed_at IS NOT NULL")),
     )
 
     @property

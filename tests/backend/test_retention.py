@@ -323,7 +323,7 @@ def test_migration_0012_upgrades_and_downgrades(lane, tmp_path):
             columns = {c["name"] for c in inspect(db.engine).get_columns("complaints")}
             assert {"personal_data_erased_at", "personal_data_erased_reason"} <= columns
             indexes = {i["name"] for i in inspect(db.engine).get_indexes("complaints")}
-            assert "ix_complaints_retention" in indexes
+            assert "ix_complaints_retention_due" in indexes and "ix_complaints_retention" not in indexes  # 0013
             assert db.session.get(Complaint, cid).personal_data_erased_at is None  # the record went with 0011
             db.session.remove()
             db.engine.dispose()
