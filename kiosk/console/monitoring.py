@@ -103,13 +103,12 @@ def _percent(part: float | None) -> str:
 
 
 def _charts(d: queries.Dashboard) -> dict[str, Markup]:
-    every_day = max(1, len(d.by_day) // 15)
     return {
         "channel": Markup(charts.hbars([(b.label, b.value) for b in d.by_channel], _("Complaints by channel"))),
         "category": Markup(charts.hbars([(b.label, b.value) for b in d.by_category[:15]],
                                         _("Complaints by category"))),
-        "day": Markup(charts.columns([(b.label, b.value) for b in d.by_day], _("Complaints by day"),
-                                     every=every_day)),
+        # Day labels are thinned by charts.columns to what fits, for a week or a year alike.
+        "day": Markup(charts.columns([(b.label, b.value) for b in d.by_day], _("Complaints by day"))),
         "hour": Markup(charts.columns([(b.label, b.value) for b in d.by_hour],
                                       _("Complaints by hour of the day (WIB)"), every=3)),
         "office": Markup(charts.hbars([(r.office.title, r.total.complaints) for r in d.offices[0].children]
