@@ -120,6 +120,20 @@ class Attention:
     reasons: tuple[str, ...]  # codes: no_complaints, given_up, overdue, kiosk_offline, printer
 
 
+@dataclass(frozen=True)
+class PeriodFigures:
+    """The headline figures of the period before (Scope.previous), to compare
+    with. Overdue is left 0: "open past 7 days" is a state now, not a
+    figure of a period."""
+
+    start: date
+    end: date
+    totals: Counts
+    ack_count: int
+    ack_median_seconds: float | None
+    ack_p95_seconds: float | None
+
+
 @dataclass
 class Dashboard:
     scope: Scope
@@ -143,6 +157,7 @@ class Dashboard:
     roster_today: DutyEntry | None
     roster_month: list[DutyEntry]
     attention: list[Attention]
+    previous: PeriodFigures | None = None
 
     @property
     def open(self) -> int:
@@ -265,9 +280,12 @@ def _office_statement(main: int, before: int):
 
 
 @lru_cache(maxsize=32)
-def _facet_statement(n: int):
+def _facet_statement(n: int, facet: str | None = None):
     f = MonitoringFacet
-    parts = union_all(*[_branch(f, i, [f.facet, f.value, (f.n * _sign(i)).label("n")]) for i in range(n)]).subquery()
+    branches = [_branch(f, i, [f.facet, f.value, (f.n * _sign(i)).label("n")]) for i in range(n)]
+    if facet is not None:
+        branches = [b.where(f.facet == facet) for b in branches]
+    parts = union_all(*branches).subquery()
     return select(parts.c.node_id, parts.c.facet, parts.c.value, func.sum(parts.c.n)).group_by(
         parts.c.node_id, parts.c.facet, parts.c.value)
 
@@ -383,6 +401,26 @@ def facet_counts(scope: Scope) -> dict[str, dict[str, int]]:
         values = out.setdefault(facet, {})
         values[value] = values.get(value, 0) + w[node] * int(n)
     return {facet: {v: n for v, n in values.items() if n} for facet, values in out.items()}
+
+
+def period_figures(scope: Scope) -> PeriodFigures:
+    """The headline figures of a scope alone: its weighted nodes' sums, no
+    per-office rows, no live count (two small reads of the rollups)."""
+    w = weights(scope)
+    segs = segments(scope.start, scope.end)
+    sums = [0] * len(rollup.DAILY_COLUMNS)
+    for row in db.session.execute(_office_statement(len(segs), 0), _params(w, segs)):
+        for i, value in enumerate(row[1:1 + len(sums)]):
+            sums[i] += w[row[0]] * int(value or 0)
+    complaints, in_hours, out_hours, manual, delivered, given_up, open_, late = sums
+    totals = Counts(complaints=complaints, waiting=complaints - delivered - given_up, manual=manual,
+                    delivered=delivered, given_up=given_up, in_hours=in_hours, out_hours=out_hours,
+                    finished=complaints - open_, finished_late=late)
+    ack: dict[int, int] = {}
+    for node, _facet, value, n in db.session.execute(_facet_statement(len(segs), "ack"), _params(w, segs)):
+        ack[int(value)] = ack.get(int(value), 0) + w[node] * int(n)
+    ack_n, (median, p95) = ack_percentiles({"ack": ack})
+    return PeriodFigures(scope.start, scope.end, totals, ack_n, median, p95)
 
 
 def percentiles(histogram: dict[int, int], fractions=(0.5, 0.95)) -> tuple[int, list[float | None]]:
@@ -533,6 +571,7 @@ def dashboard(scope: Scope, lang: str = "id") -> Dashboard:
         ack_count=ack_n, ack_median_seconds=median, ack_p95_seconds=p95, by_status=by_status,
         finished=totals.finished, finished_late=totals.finished_late, silent_offices=silent, kiosks=kiosks,
         roster_today=today, roster_month=month, attention=_attention(scope, flat, kiosks),
+        previous=period_figures(scope.previous()),
     )
 
 

@@ -1,7 +1,8 @@
 """What a dashboard, export or report covers: a date range in WIB and an area."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from calendar import monthrange
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -140,6 +141,43 @@ class Scope:
     def offices(self) -> list[OfficeNode]:
         """Every office in scope, in code order."""
         return [o for o in sorted(self.tree.by_id.values(), key=lambda o: o.code) if self.counts(o.id)]
+
+    def previous(self) -> Scope:
+        """The same area over the period before, to compare with (see previous_range)."""
+        first, last = previous_range(self.period, self.start, self.end)
+        return replace(self, start=first, end=last, period="custom")
+
+
+def _months_back(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier, clamped to that month's length."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+def _month_end(day: date) -> bool:
+    return day.day == monthrange(day.year, day.month)[1]
+
+
+def previous_range(period: str, start: date, end: date) -> tuple[date, date]:
+    """The period a range is compared with, first and last day (inclusive).
+
+    Calendar months compare with the same days of the months before: this
+    month so far (1-29 November) with 1-29 October, a whole month (a monthly
+    report) with the whole month before, 1 September-15 November with
+    1 June-15 August (any range from the 1st of a month). Every other range (today, this week, any custom range
+    not starting on the 1st) with as many days just before it: a week from
+    Monday to Wednesday with the Monday to Wednesday before.
+    """
+    if start.day == 1 and period in ("month", "custom"):
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        first = _months_back(start, months)
+        last = _months_back(end, months)
+        if _month_end(end):
+            last = last.replace(day=monthrange(last.year, last.month)[1])
+        return first, last
+    last = start - timedelta(days=1)
+    return last - (end - start), last
 
 
 def make_scope(*, visible: frozenset[int] | None, period: str = "month", start: date | None = None,

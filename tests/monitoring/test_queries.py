@@ -1,8 +1,12 @@
 """The query layer against a known dataset, on both database lanes."""
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
 from backend.monitoring import queries
-from backend.monitoring.scope import make_scope
+from backend.monitoring.scope import make_scope, previous_range
 from tests.monitoring import known
 
 
@@ -56,3 +60,64 @@ def test_a_kecamatan_scope_counts_only_its_offices(app_ctx):
 
 def visible_codes(scope):
     return {o.code for o in scope.offices()}
+
+
+# --- the period before (Scope.previous, queries.period_figures) ---------------------
+
+@pytest.mark.parametrize("period, start, end, before", [
+    # calendar months: the same days of the months before, clamped to their length
+    ("month", date(2026, 11, 1), date(2026, 11, 17), (date(2026, 10, 1), date(2026, 10, 17))),
+    ("month", date(2026, 3, 1), date(2026, 3, 30), (date(2026, 2, 1), date(2026, 2, 28))),
+    ("custom", date(2026, 11, 1), date(2026, 11, 30), (date(2026, 10, 1), date(2026, 10, 31))),
+    ("custom", date(2026, 3, 1), date(2026, 3, 31), (date(2026, 2, 1), date(2026, 2, 28))),
+    ("custom", date(2026, 2, 1), date(2026, 2, 28), (date(2026, 1, 1), date(2026, 1, 31))),
+    ("custom", date(2026, 1, 1), date(2026, 1, 31), (date(2025, 12, 1), date(2025, 12, 31))),
+    ("custom", date(2026, 9, 1), date(2026, 11, 15), (date(2026, 6, 1), date(2026, 8, 15))),
+    ("custom", date(2026, 1, 1), date(2026, 12, 31), (date(2025, 1, 1), date(2025, 12, 31))),
+    # other ranges: as many days just before
+    ("today", date(2026, 11, 17), date(2026, 11, 17), (date(2026, 11, 16), date(2026, 11, 16))),
+    ("today", date(2026, 12, 1), date(2026, 12, 1), (date(2026, 11, 30), date(2026, 11, 30))),
+    ("week", date(2026, 11, 16), date(2026, 11, 18), (date(2026, 11, 13), date(2026, 11, 15))),
+    ("week", date(2026, 6, 1), date(2026, 6, 7), (date(2026, 5, 25), date(2026, 5, 31))),
+    ("custom", date(2026, 11, 10), date(2026, 11, 19), (date(2026, 10, 31), date(2026, 11, 9))),
+])
+def test_the_period_before(period, start, end, before):
+    assert previous_range(period, start, end) == before
+
+
+def test_the_month_before_a_known_month(app_ctx):
+    known.build()
+    scope = make_scope(visible=None, period="custom", start=known.MONTH[0], end=known.MONTH[1], now=known.NOW)
+    p = queries.dashboard(scope).previous
+    # October 2026 holds complaint #10 only: 0101, kiosk, Saturday 31 Oct 10:00, delivered after 5 minutes.
+    assert (p.start, p.end) == (date(2026, 10, 1), date(2026, 10, 31))
+    t = p.totals
+    assert (t.complaints, t.waiting, t.delivered, t.given_up, t.manual) == (1, 0, 1, 0, 0)
+    assert (t.in_hours, t.out_hours) == (0, 1)
+    assert (t.finished, t.finished_late, t.overdue) == (0, 0, 0)
+    assert p.ack_count == 1 and round(p.ack_median_seconds) == round(p.ack_p95_seconds) == 5 * 60
+    # A kecamatan without October complaints, and the month before that: nothing.
+    d = queries.dashboard(make_scope(visible=None, period="custom", start=known.MONTH[0], end=known.MONTH[1],
+                                     area_code="0600", now=known.NOW))
+    assert d.previous.totals.complaints == 0 and d.previous.ack_median_seconds is None
+    older = queries.period_figures(scope.previous().previous())
+    assert older.totals.complaints == 0 and older.ack_count == 0
+
+
+@pytest.mark.parametrize("area, visible_area", [(None, None), ("0100", None), ("0101", None), (None, "0600")])
+def test_period_figures_are_the_dashboards_totals(app_ctx, area, visible_area):
+    """The comparison's figures come from the same rollups by the same rules as the page's."""
+    known.build()
+    visible = None
+    if visible_area:
+        visible = frozenset(make_scope(visible=None, area_code=visible_area, now=known.NOW).office_ids)
+    for start, end in ((date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 10, 31), date(2026, 11, 3)),
+                       (date(2026, 11, 16), date(2026, 11, 17)), (date(2026, 9, 1), date(2026, 12, 31))):
+        scope = make_scope(visible=visible, period="custom", start=start, end=end, area_code=area, now=known.NOW)
+        d = queries.dashboard(scope)
+        p = queries.period_figures(scope)
+        fields = ("complaints", "waiting", "manual", "delivered", "given_up", "in_hours", "out_hours", "finished",
+                  "finished_late")
+        assert [getattr(p.totals, f) for f in fields] == [getattr(d.totals, f) for f in fields], (area, start, end)
+        assert (p.ack_count, p.ack_median_seconds, p.ack_p95_seconds) == (
+            d.ack_count, d.ack_median_seconds, d.ack_p95_seconds)
