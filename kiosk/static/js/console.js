@@ -5,6 +5,7 @@
  *  - [data-once]: a submit button is disabled after the first click
  *    (the server also deduplicates by the form's idempotency key)
  *  - the assisted-intake form hides contact fields the officer chose not to fill
+ *  - the monitoring dashboard folds each kecamatan's kelurahan rows under it
  */
 (() => {
   "use strict";
@@ -51,4 +52,47 @@
     if (event.target.matches(".intake-form input[type=radio]")) syncIntake();
   });
   document.addEventListener("DOMContentLoaded", syncIntake);
+
+  /* The monitoring dashboard's office table: each kecamatan's kelurahan rows
+     fold under its row, so the city-wide table fits on a screen. The buttons
+     come with the script; without it every row shows, and print shows all. */
+  function fold(button, open) {
+    button.setAttribute("aria-expanded", String(open));
+    for (const id of button.getAttribute("aria-controls").split(" ")) {
+      const row = document.getElementById(id);
+      if (row) row.hidden = !open;
+    }
+  }
+
+  function syncFoldAll() {
+    const all = document.querySelector("[data-fold-all]");
+    if (all) all.setAttribute("aria-expanded", String(!document.querySelector(".mon-fold[aria-expanded=false]")));
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const buttons = document.querySelectorAll(".mon-offices .mon-fold");
+    if (!buttons.length) return;
+    for (const button of buttons) {
+      fold(button, false);
+      button.hidden = false;
+    }
+    document.querySelector(".mon-offices").classList.add("is-folding");
+    const all = document.querySelector("[data-fold-all]");
+    if (all) all.hidden = false;
+    syncFoldAll();
+  });
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest(".mon-fold");
+    const all = event.target.closest("[data-fold-all]");
+    if (button) {
+      fold(button, button.getAttribute("aria-expanded") !== "true");
+    } else if (all) {
+      const open = all.getAttribute("aria-expanded") !== "true";
+      for (const each of document.querySelectorAll(".mon-offices .mon-fold")) fold(each, open);
+    } else {
+      return;
+    }
+    syncFoldAll();
+  });
 })();
