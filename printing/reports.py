@@ -28,13 +28,43 @@ class ReportTable:
     head: tuple[str, ...]
     rows: tuple[tuple, ...]
     numeric_from: int = 1  # columns from this index are right-aligned numbers
+    split: int = 1  # a long, narrow table printed as this many side-by-side halves
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    cells: tuple[str, ...]
+    indent: int = 0  # of the first cell
+    strong: bool = False  # a group's total
+
+
+@dataclass(frozen=True)
+class ReportGroups:
+    """A table of row groups (an office and the offices under it), each
+    kept on one page where it fits; the head repeats on every page."""
+
+    caption: str
+    head: tuple[str, ...]
+    groups: tuple[tuple[ReportRow, ...], ...]
+    numeric_from: int = 1
+
+
+@dataclass(frozen=True)
+class ReportStrip:
+    """A sequence's numbers (days, hours) as a few rows of columns: each of
+    `rows` prints as a line of keys over a line of values."""
+
+    caption: str
+    key_label: str
+    value_label: str
+    rows: tuple[tuple[tuple[str, str], ...], ...]  # (key, value) per column
 
 
 @dataclass(frozen=True)
 class ReportChart:
     title: str
     svg: str  # from printing.charts
-    table: ReportTable
+    table: ReportTable | ReportStrip  # the chart's numbers, printed beside it
 
 
 @dataclass(frozen=True)
@@ -44,11 +74,12 @@ class ReportData:
     area: str
     period: str
     generated_at: str
-    figures: tuple[tuple[str, str], ...]  # (label, value) in the order printed
-    charts: tuple[ReportChart, ...]
+    figures: ReportTable  # figure | this period | the period before | change
+    charts: tuple[tuple[ReportChart, ...], ...]  # rows of one (full width) or two charts (side by side)
     attention: ReportTable
-    offices: ReportTable
+    offices: ReportGroups
     kiosks: ReportTable
+    summary: ReportGroups | None = None  # the top offices and the ones right under them, before the detail
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -64,7 +95,7 @@ class ReportRenderer:
 
     def html(self, data: ReportData) -> str:
         env = self.base.envs[data.language]
-        charts = [(c, Markup(c.svg)) for c in data.charts]
+        charts = [[(c, Markup(c.svg)) for c in row] for row in data.charts]
         return env.get_template("report/monthly.html").render(report=data, charts=charts)
 
     def pdf(self, data: ReportData) -> bytes:

@@ -143,8 +143,11 @@ class Scope:
         return [o for o in sorted(self.tree.by_id.values(), key=lambda o: o.code) if self.counts(o.id)]
 
     def previous(self) -> Scope:
-        """The same area over the period before, to compare with (see previous_range)."""
-        first, last = previous_range(self.period, self.start, self.end)
+        """The same area over the period before, to compare with (see
+        previous_range), for the part of this range that has begun: 1-30
+        November seen on the 17th compares with 1-17 October."""
+        today = self.at.astimezone(WIB).date()
+        first, last = previous_range(self.period, self.start, min(self.end, max(self.start, today)))
         return replace(self, start=first, end=last, period="custom")
 
 

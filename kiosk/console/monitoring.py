@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, timedelta
 from functools import lru_cache
 
 from babel.numbers import get_group_symbol
 from flask import abort, current_app, g, render_template, request
-from flask_babel import force_locale, format_datetime, format_decimal, get_locale
+from flask_babel import force_locale, format_datetime, format_decimal, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from backend import auth
-from backend.models import utcnow
+from backend.models import OfficeKind, utcnow
 from backend.monitoring import queries
 from backend.monitoring.scope import PERIODS, ScopeError, ScopeForbidden, make_scope
 from backend.workdays import WIB
@@ -85,10 +86,14 @@ def _num(n) -> str:
     return format_decimal(n)
 
 
+def _minutes(seconds: float) -> int:
+    return int(round(seconds) / 60 + 0.5)  # whole seconds first (julianday arithmetic is inexact), half up
+
+
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
-    minutes = int(round(seconds) / 60 + 0.5)  # whole seconds first (julianday arithmetic is inexact), half up
+    minutes = _minutes(seconds)
     if minutes < 60:
         return _("%(m)d min", m=minutes)
     hours, minutes = divmod(minutes, 60)
@@ -142,7 +147,8 @@ def monitoring():
         "console/monitoring/dashboard.html", d=d, scope=scope, error=error, args=_args(scope),
         charts=_charts(d), periods=PERIODS, area_choices=choices, path=scope.tree.path(scope.area.id) if scope.area else [],
         duration=duration, percent=_percent, num=_num, reasons=REASONS, area_label=_area_label(scope),
-        period_label=_period_label(scope), section="monitoring",
+        period_label=_period_label(scope), section="monitoring", compared=_compared(d),
+        previous_label=_month_label(d.previous.start, d.previous.end),
         report_month=scope.end.strftime("%Y-%m"),
     )
 
@@ -191,8 +197,10 @@ def _xlsx(personal: bool):
         for row in queries.complaint_rows(scope, personal=personal):
             sheet.append(list(row))
         summary = wb.create_sheet("Ringkasan")
-        for label, value in _figures(d):
-            summary.append([label, value])
+        previous = _("Before (%(range)s)", range=_month_label(d.previous.start, d.previous.end))
+        summary.append([_("Figure"), _period_label(scope), previous, pgettext("comparison", "Change")])
+        for (_key, label, value), compared in zip(_figures(d), _comparison(d)):
+            summary.append([label, value, *(compared or (None, None))])
         summary.append([])
         summary.append([_("Channel"), _("Complaints")])
         for b in d.by_channel:
@@ -242,70 +250,213 @@ def monitoring_xlsx_personal():
 # --- the monthly report -------------------------------------------------------
 
 def _figures(d: queries.Dashboard) -> list[tuple[str, object]]:
-    """The headline figures, labelled, in one order for the page, XLSX and PDF."""
+    """The headline figures, (key, label, value), in one order for the page, XLSX and PDF.
+    The keys name them on the page (data-figure) and in _compared()."""
     t = d.totals
     return [
-        (_("Complaints received"), t.complaints),
-        (_("Inside office hours"), t.in_hours),
-        (_("Outside office hours"), t.out_hours),
-        (_("Waiting for the CRM"), t.waiting),
-        (_("Delivered to the CRM"), t.delivered),
-        (_("Given up (not in the CRM)"), t.given_up),
-        (_("Time to CRM acknowledgement, median"), duration(d.ack_median_seconds)),
-        (_("Time to CRM acknowledgement, 95th percentile"), duration(d.ack_p95_seconds)),
-        (_("Follow-up finished"), d.finished),
-        (_("Finished within 7 days"), d.finished_on_time),
-        (_("Finished after 7 days"), d.finished_late),
-        (_("Open, within 7 days"), d.open_within_limit),
-        (_("Open past 7 days"), t.overdue),
-        (_("Offices without complaints"), len(d.silent_offices)),
-        (_("Kiosks offline now"), len(d.kiosks_offline)),
-        (_("Kiosks with printer trouble"), len(d.kiosks_printer_trouble)),
+        ("complaints", _("Complaints received"), t.complaints),
+        ("in_hours", _("Inside office hours"), t.in_hours),
+        ("out_hours", _("Outside office hours"), t.out_hours),
+        ("waiting", _("Waiting for the CRM"), t.waiting),
+        ("delivered", _("Delivered to the CRM"), t.delivered),
+        ("given_up", _("Given up (not in the CRM)"), t.given_up),
+        ("ack_median", _("Time to CRM acknowledgement, median"), duration(d.ack_median_seconds)),
+        ("ack_p95", _("Time to CRM acknowledgement, 95th percentile"), duration(d.ack_p95_seconds)),
+        ("finished", _("Follow-up finished"), d.finished),
+        ("finished_on_time", _("Finished within 7 days"), d.finished_on_time),
+        ("finished_late", _("Finished after 7 days"), d.finished_late),
+        ("open_within", _("Open, within 7 days"), d.open_within_limit),
+        ("overdue", _("Open past 7 days"), t.overdue),
+        ("silent", _("Offices without complaints"), len(d.silent_offices)),
+        ("kiosks_offline", _("Kiosks offline now"), len(d.kiosks_offline)),
+        ("printer", _("Kiosks with printer trouble"), len(d.kiosks_printer_trouble)),
     ]
+
+
+MINUS = "\u2212"  # a real minus sign: a hyphen reads as a dash in a column of figures
+
+
+def _change(now: int | None, before: int | None, fmt=None) -> str:
+    """The change from `before` to `now`: "+12 (+4%)", "−3 (−10%)", "0"; the
+    percentage only where `before` is not 0; "–" where either is unknown."""
+    if now is None or before is None:
+        return "–"
+    delta = now - before
+    if delta == 0:
+        return "0"
+    sign = "+" if delta > 0 else MINUS
+    out = sign + (fmt or _num)(abs(delta))
+    if before:
+        pct = abs(delta) * 100 / before
+        whole = int(pct + 0.5)  # half up, as duration()
+        # Under 1% one decimal, so a real change never reads as 0%.
+        pct_text = format_decimal(whole, "#,##0") if whole else format_decimal(max(int(pct * 10 + 0.5), 1) / 10,
+                                                                                 "0.0")
+        out += f" ({sign}{pct_text}%)"
+    return out
+
+
+def _comparison(d: queries.Dashboard) -> list[tuple[object, str] | None]:
+    """Per figure of _figures(d), in its order: (the period before's value,
+    the change), or None where the two periods do not compare: open within /
+    past 7 days are states now, and the silent offices and kiosks describe
+    today. The value is of the figure's kind (a count, or a duration's text);
+    durations change in minutes, as the page shows them."""
+    n = len(_figures(d))
+    p = d.previous
+    if p is None:
+        return [None] * n
+    t, b = d.totals, p.totals
+    counts = [(t.complaints, b.complaints), (t.in_hours, b.in_hours), (t.out_hours, b.out_hours),
+              (t.waiting, b.waiting), (t.delivered, b.delivered), (t.given_up, b.given_up)]
+    acks = [(d.ack_median_seconds, p.ack_median_seconds), (d.ack_p95_seconds, p.ack_p95_seconds)]
+    follow_up = [(d.finished, b.finished), (d.finished_on_time, b.finished - b.finished_late),
+                 (d.finished_late, b.finished_late)]
+
+    def minutes(seconds):
+        return None if seconds is None else _minutes(seconds)
+
+    out: list[tuple[object, str] | None] = [(before, _change(now, before)) for now, before in counts]
+    out += [(duration(before), _change(minutes(now), minutes(before), lambda m: duration(m * 60)))
+            for now, before in acks]
+    out += [(before, _change(now, before)) for now, before in follow_up]
+    return out + [None] * (n - len(out))
+
+
+def _compared(d: queries.Dashboard) -> dict[str, tuple[object, str]]:
+    """The page's comparison: figure key -> (the period before's value, change)."""
+    return {key: c for (key, _label, _value), c in zip(_figures(d), _comparison(d)) if c is not None}
+
+
+def _month_label(start: date, end: date) -> str:
+    from flask_babel import format_date
+
+    same_month = (start.year, start.month) == (end.year, end.month)
+    if same_month and start.day == 1 and (end + timedelta(days=1)).day == 1:
+        return format_date(start, "MMMM y")
+    if same_month:  # "1–17 November 2026": a month in progress, or its part before
+        return f"{start.day}–{format_date(end, 'd MMMM y')}"
+    return f"{format_date(start, 'd MMM y')} – {format_date(end, 'd MMM y')}"
+
+
+def _report_charts(d: queries.Dashboard):
+    """The report's charts in rows (one full width, or two side by side), each
+    with its numbers: days and hours as a few rows of columns. The viewBoxes
+    are sized for print (the SVG is scaled to its column): the charts' text
+    comes out at about 7-8 pt."""
+    from printing.reports import ReportChart, ReportStrip, ReportTable
+
+    n = _("Complaints")
+
+    def strip(caption, key_label, bars, per_row):
+        cells = [(b.label, _num(b.value)) for b in bars]
+        return ReportStrip(caption, key_label, n, tuple(tuple(cells[i:i + per_row])
+                                                        for i in range(0, len(cells), per_row)))
+
+    def pairs(bars):
+        return [(b.label, b.value) for b in bars]
+
+    day, hour = _("Complaints by day"), _("Complaints by hour of the day (WIB)")
+    channel, category = _("Complaints by channel"), _("Complaints by category")
+    return (
+        (ReportChart(day, charts.columns(pairs(d.by_day), day, width=760, height=150),
+                     strip(day, _("Date"), d.by_day, 16)),),
+        (ReportChart(category, charts.hbars(pairs(d.by_category[:15]), category, width=760, label_width=250, row=18),
+                     ReportTable(category, (_("Category"), n), tuple((b.label, _num(b.value)) for b in d.by_category),
+                                 split=2 if len(d.by_category) > 6 else 1)),),
+        (ReportChart(channel, charts.hbars(pairs(d.by_channel), channel, width=400, label_width=180),
+                     ReportTable(channel, (_("Channel"), n), tuple((b.label, _num(b.value)) for b in d.by_channel))),
+         # Six hours a row: five-digit counts fit a half-width column.
+         ReportChart(hour, charts.columns(pairs(d.by_hour), hour, width=400, height=170, every=3),
+                     strip(hour, _("Hour"), d.by_hour, 6))),
+    )
+
+
+def _office_label(row: queries.OfficeRow) -> str:
+    return _("The whole city") if row.office.kind == OfficeKind.KOTA else row.office.title
+
+
+def _own_label(row: queries.OfficeRow) -> str:
+    return {OfficeKind.KOTA: _("Directly at the mayor's office"),
+            OfficeKind.KECAMATAN: _("Directly at the kecamatan office")}.get(row.office.kind,
+                                                                              _("Directly at this office"))
+
+
+def _office_groups(tops: list[queries.OfficeRow], *, nested: bool):
+    """The office tables' row groups: an office with offices under it gives
+    a group of its total (bold), what came in at the office itself (when
+    anything did, so the rows add up to the total), then its offices,
+    indented. With `nested`, an office under it that has offices of its own
+    gives its own group after it (kecamatan under the city) instead of one
+    row; without, each is one row of its subtree's totals (the summary)."""
+    from printing.reports import ReportRow
+
+    def cells(label, c: queries.Counts):
+        return (label, _num(c.complaints), _num(c.waiting), _num(c.delivered), _num(c.given_up), _num(c.overdue))
+
+    groups = []
+
+    def visit(r: queries.OfficeRow):
+        group = [ReportRow(cells(_office_label(r), r.total), strong=True)]
+        if r.children and (r.own.complaints or r.own.overdue):
+            group.append(ReportRow(cells(_own_label(r), r.own), indent=1))
+        later = []
+        for c in r.children:
+            if nested and c.children:
+                later.append(c)
+            else:
+                group.append(ReportRow(cells(c.office.title, c.total), indent=1))
+        groups.append(tuple(group))
+        for c in later:
+            visit(c)
+
+    for top in tops:
+        visit(top)
+    return tuple(groups)
 
 
 def report_data(d: queries.Dashboard, scope):
     """ReportData for printing/reports.py: labels and formatting only; every number from `d`."""
-    from printing.reports import ReportChart, ReportData, ReportTable
-    from flask_babel import format_date
+    from printing.reports import ReportData, ReportGroups, ReportTable
 
-    def chart(key, title, bars, head):
-        return ReportChart(title, charts_[key], ReportTable(title, head, tuple((b.label, _num(b.value)) for b in bars)))
-
-    charts_ = {k: str(v) for k, v in _charts(d).items()}
     n = _("Complaints")
+    this_month = _month_label(scope.start, scope.end)
+    before = _month_label(d.previous.start, d.previous.end) if d.previous else "–"
+    figures = []
+    for (_key, label, value), compared in zip(_figures(d), _comparison(d)):
+        previous, change = compared or ("–", "–")
+        figures.append(tuple(v if isinstance(v, str) else _num(v) for v in (label, value, previous, change)))
+    office_head = (_("Office"), n, _("Waiting for the CRM"), _("Delivered to the CRM"), _("Given up"),
+                   _("Open past 7 days"))
+    # The kota and its kecamatan first, when the report covers more than one level under its top.
+    deep = any(c.children for top in d.offices for c in top.children)
     return ReportData(
         language="id",
         title=_("Monthly evaluation of complaint intake"),
         area=_area_label(scope),
-        period=format_date(scope.start, "MMMM y"),
+        period=this_month,
         generated_at=format_datetime(utcnow().astimezone(WIB), "d MMMM y, HH.mm") + " WIB",
-        figures=tuple((label, value if isinstance(value, str) else _num(value)) for label, value in _figures(d)),
-        charts=(
-            chart("channel", _("Complaints by channel"), d.by_channel, (_("Channel"), n)),
-            chart("category", _("Complaints by category"), d.by_category, (_("Category"), n)),
-            chart("day", _("Complaints by day"), [b for b in d.by_day], (_("Day"), n)),
-            chart("hour", _("Complaints by hour of the day (WIB)"), d.by_hour, (_("Hour"), n)),
-        ),
+        figures=ReportTable(_("Figures"), (_("Figure"), this_month, before, pgettext("comparison", "Change")),
+                            tuple(figures)),
+        charts=_report_charts(d),
         attention=ReportTable(_("Offices that need attention"), (_("Office"), _("Why")),
                               tuple((a.office.title, "; ".join(str(REASONS[r]) for r in a.reasons))
                                     for a in d.attention), numeric_from=9),
-        offices=ReportTable(_("Complaints by office"),
-                            (_("Office"), n, _("Waiting for the CRM"), _("Delivered to the CRM"), _("Given up"),
-                             _("Open past 7 days")),
-                            tuple(("  " * r.depth + r.office.title, _num(r.total.complaints), _num(r.total.waiting),
-                                   _num(r.total.delivered), _num(r.total.given_up), _num(r.total.overdue))
-                                  for r in d.office_rows)),
+        summary=ReportGroups(_("Complaints by kecamatan"), office_head,
+                             _office_groups(d.offices, nested=False)) if deep else None,
+        offices=ReportGroups(_("Complaints by office"), office_head, _office_groups(d.offices, nested=True)),
         kiosks=ReportTable(_("Kiosks"), (_("Kiosk"), _("Office"), _("Now"), _("Printer"), _("Uptime")),
                            tuple((k.name, k.office_title, _("offline") if k.offline else _("online"),
                                   k.printer_problem or _("good"), _percent(k.uptime)) for k in d.kiosks),
                            numeric_from=4),
-        notes=(_("A complaint counts for the office where it came in. Times in WIB."),),
+        notes=(_("A complaint counts for the office where it came in. Times in WIB."),
+               _("An office's bold row is the sum of the rows under it. The month before is compared as it "
+                 "stands now: its complaints' CRM delivery and follow-up may have moved on since."),),
     )
 
 
 def _month_scope():
-    """The month named by ?bulan=YYYY-MM (default: this month), whole."""
+    """The month named by ?bulan=YYYY-MM (default: this month): whole, or up to today."""
     user = g.officer
     typed = request.args.get("bulan", "")
     today = utcnow().astimezone(WIB).date()
@@ -316,12 +467,15 @@ def _month_scope():
         first = today.replace(day=1)
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     try:
-        return make_scope(visible=auth.scope_of(user), period="custom", start=first, end=last,
-                          area_code=request.args.get("wilayah") or None)
+        scope = make_scope(visible=auth.scope_of(user), period="custom", start=first, end=last,
+                           area_code=request.args.get("wilayah") or None)
     except ScopeForbidden:
         abort(403)
     except ScopeError:
         abort(404)
+    # The month in progress up to today: its empty days to come would read as
+    # a fall against the whole month before.
+    return replace(scope, end=min(scope.end, max(scope.start, scope.at.astimezone(WIB).date())))
 
 
 @bp.get("/pemantauan/laporan.pdf")

@@ -16,7 +16,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def build() -> dict:
-    """Nine complaints in November 2026 and one in October (outside the month):
+    """Nine complaints in November 2026 and two in October (outside the month):
 
     #  office  channel    category     submitted (WIB)   CRM        ack     closed after
     1  0101    kiosk      JALAN_RUSAK  2 Nov 08:00       delivered  10 min  3 days
@@ -28,7 +28,9 @@ def build() -> dict:
     7  0601    kiosk      SAMPAH*      4 Nov 08:15       delivered  50 min  2 days
     8  0601    phone      JALAN_RUSAK  5 Nov 21:00 (out) pending    -       -  (open, > 7 days)
     9  0000    desk       SAMPAH*      17 Nov 07:00 (out) delivered 60 min  -
-    10 0101    kiosk      JALAN_RUSAK  31 Oct 10:00      (outside the month)
+    10 0101    kiosk      JALAN_RUSAK  31 Oct 10:00      (outside the month: delivered, ack 5 min, open)
+    11 0102    phone      JALAN_RUSAK  6 Oct 09:00       (outside the month: delivered, ack 15 min,
+                                                          closed after 2 days)
 
     Figures for November, city-wide (see tests/monitoring/test_dashboard.py).
     """
@@ -55,6 +57,7 @@ def build() -> dict:
          dict(identity="anonymous", reporter_name="Rahasia Sekali")),
         ("0000", "desk", other, at(17, 7), "delivered", 60 * m, None, {}),
         ("0101", "kiosk", j, datetime(2026, 10, 31, 10, tzinfo=WIB), "delivered", 5 * m, None, {}),
+        ("0102", "phone", j, datetime(2026, 10, 6, 9, tzinfo=WIB), "delivered", 15 * m, 2 * d, {}),
     ]
     pairs = [synthetic.complaint_row(ctx, office_code=o, channel=ch, category_code=c, submitted_at=s, state=st,
                                      forwarded_after=fw, closed_after=cl, **extra)

@@ -51,6 +51,13 @@ def table(html: str, name: str) -> dict[str, str]:
     return rows
 
 
+def change(html: str, name: str) -> tuple[str, str]:
+    """A figure's change since the period before, and what it was then."""
+    m = re.search(rf'data-change="{name}"[^>]*>(.*?)</dd>', html, re.S)
+    assert m, name
+    return tuple(re.sub(r"<[^>]+>", "", part).strip() for part in re.findall(r"<span[^>]*>(.*?)</span>", m.group(1)))
+
+
 def office_row(html: str, code: str) -> list[str]:
     m = re.search(rf'data-office="{code}"[^>]*>(.*?)</tr>', html, re.S)
     assert m, code
@@ -85,12 +92,25 @@ def test_dashboard_shows_every_figure(app, dataset):
     assert "Offices without complaints in the range: 71" in html or "Kantor tanpa aduan" in html
     assert figure(html, "silent").endswith("71")
     assert html.count("<svg class=\"chart") == 4
+    # Against the same days of October (now is 17 November): 1-17 October holds #11 only (0102,
+    # inside office hours, delivered after 15 minutes, closed after 2 days).
+    assert figure(html, "previous_range") == "Perubahan dibandingkan dengan 1–17 Oktober 2026"
+    assert change(html, "complaints") == ("+8 (+800%)", "dari 1")
+    assert change(html, "in_hours") == ("+5 (+500%)", "dari 1")
+    assert change(html, "out_hours") == ("+3", "dari 0")
+    assert change(html, "waiting") == ("+2", "dari 0")
+    assert change(html, "delivered") == ("+5 (+500%)", "dari 1")
+    assert change(html, "given_up") == ("+1", "dari 0")
+    assert change(html, "ack_median") == ("+20 mnt (+133%)", "dari 15 mnt")
+    assert change(html, "ack_p95") == ("+43 mnt (+287%)", "dari 15 mnt")
+    assert 'data-change="overdue"' not in html  # a state now, not a figure of a period
 
 
 def test_drill_down_and_pimpinan_scope(app, dataset):
     camat = _signed(app, "pimpinan", "0100")
     html = camat.get("/petugas/pemantauan", query_string=NOV).get_data(as_text=True)
     assert figure(html, "complaints") == "6"
+    assert change(html, "complaints") == ("+5 (+500%)", "dari 1")  # #11 came in at 0102
     assert 'data-office="0601"' not in html and 'data-office="0000"' not in html
     assert camat.get("/petugas/pemantauan", query_string={**NOV, "wilayah": "0600"}).status_code == 403
     assert camat.get("/petugas/pemantauan/ekspor.csv", query_string={**NOV, "wilayah": "0000"}).status_code == 403
@@ -129,6 +149,13 @@ def test_exports_agree_and_personal_data_is_limited_and_audited(app, dataset):
     assert summary["Dihentikan (tidak masuk CRM)"] == 1
     assert summary["Terbuka lewat 7 hari"] == 3
     assert summary["Kantor tanpa aduan"] == 71
+    # Beside each comparable figure: 1-17 October (#11 only) and the change.
+    rows = {row[0]: row[1:4] for row in wb["Ringkasan"].iter_rows(values_only=True) if row and row[0]}
+    assert rows["Indikator"] == ("1 November 2026 – 30 November 2026", "Sebelumnya (1–17 Oktober 2026)", "Perubahan")
+    assert rows["Aduan diterima"] == (9, 1, "+8 (+800%)")
+    assert rows["Di luar jam kerja"] == (3, 0, "+3")
+    assert rows["Waktu sampai diterima CRM, median"] == ("35 mnt", "15 mnt", "+20 mnt (+133%)")
+    assert rows["Terbuka lewat 7 hari"] == (3,)  # not compared: a state now
     offices = {row[0]: row[2:] for row in wb["Kantor"].iter_rows(values_only=True)}
     assert offices["0100"] == (6, 1, 4, 1, 2, 1)
 
@@ -148,18 +175,117 @@ def test_exports_agree_and_personal_data_is_limited_and_audited(app, dataset):
     assert actions.count("export") == 2
 
 
-def test_monthly_report_pdf(app, dataset):
-    client = _signed(app, "monitor")
-    r = client.get("/petugas/pemantauan/laporan.pdf", query_string={"bulan": "2026-11"})
+def _pdf_text(client, **query) -> str:
+    r = client.get("/petugas/pemantauan/laporan.pdf", query_string=query)
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
-    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def _line(text: str, *cells: str) -> bool:
+    """Whether the PDF text has a table row of exactly these cells."""
+    return re.search(r"^" + r" ".join(re.escape(c) for c in cells) + r"$", text, re.M) is not None
+
+
+# November so far (now is 17 November) against 1-17 October, city-wide: (figure, November,
+# October, change). 1-17 October holds only complaint #11 (0102, phone, Tuesday 6 Oct 09:00: inside
+# office hours, delivered after 15 minutes, closed 2 days later); #10 (31 October) is after the 17th.
+# States now (open, silent offices, kiosks) are not compared.
+NOV_FIGURES = (
+    ("Aduan diterima", "9", "1", "+8 (+800%)"),
+    ("Di dalam jam kerja", "6", "1", "+5 (+500%)"),
+    ("Di luar jam kerja", "3", "0", "+3"),
+    ("Menunggu CRM", "2", "0", "+2"),
+    ("Diserahkan ke CRM", "6", "1", "+5 (+500%)"),
+    ("Dihentikan (tidak masuk CRM)", "1", "0", "+1"),
+    ("Waktu sampai diterima CRM, median", "35 mnt", "15 mnt", "+20 mnt (+133%)"),
+    ("Waktu sampai diterima CRM, persentil ke-95", "58 mnt", "15 mnt", "+43 mnt (+287%)"),
+    ("Selesai", "3", "1", "+2 (+200%)"),
+    ("Selesai dalam 7 hari", "2", "1", "+1 (+100%)"),
+    ("Selesai setelah 7 hari", "1", "0", "+1"),
+    ("Terbuka, masih dalam 7 hari", "3", "–", "–"),
+    ("Terbuka lewat 7 hari", "3", "–", "–"),
+    ("Kantor tanpa aduan", "71", "–", "–"),
+)
+
+
+def test_monthly_report_pdf(app, dataset):
+    client = _signed(app, "monitor")
+    text = _pdf_text(client, bulan="2026-11")
     assert "Evaluasi bulanan" in text
-    for label, value in (("Aduan diterima", "9"), ("Di dalam jam kerja", "6"), ("Di luar jam kerja", "3"),
-                         ("Menunggu CRM", "2"), ("Diserahkan ke CRM", "6"), ("Terbuka lewat 7 hari", "3"),
-                         ("Selesai dalam 7 hari", "2"), ("Selesai setelah 7 hari", "1"),
-                         ("Kantor tanpa aduan", "71")):
-        assert re.search(rf"{value}\s*\n?\s*{label}", text), (label, value)
-    assert "35 mnt" in text and "58 mnt" in text
+    # The month in progress: up to today, against the same days of the month before.
+    assert "Seluruh kota · 1–17 November 2026 ·" in text
+    assert _line(text, "Indikator", "1–17 November 2026", "1–17 Oktober 2026", "Perubahan")
+    for row in NOV_FIGURES:
+        assert _line(text, *row), row
+    # The kota and its kecamatan (subtree totals), then every office grouped by kecamatan:
+    # complaints, waiting, delivered, given up, open past 7 days.
+    summary = text[text.index("Aduan per kecamatan"):text.index("Kantor yang perlu perhatian")]
+    assert _line(summary, "Seluruh kota", "9", "2", "6", "1", "3")
+    assert _line(summary, "Langsung di kantor wali kota", "1", "0", "1", "0", "0")  # #9 at 0000
+    assert _line(summary, "Kecamatan Tebet", "6", "1", "4", "1", "2")
+    assert _line(summary, "Kecamatan Cilandak", "2", "1", "1", "0", "1")  # 0600: #7 and #8 at 0601
+    assert len(re.findall(r"^Kecamatan ", summary, re.M)) == 10
+    detail = text[text.index("Aduan per kantor"):]
+    assert _line(detail, "Kecamatan Tebet", "6", "1", "4", "1", "2")
+    assert _line(detail, "Langsung di kantor kecamatan", "1", "0", "0", "1", "0")  # #6 at 0100
+    assert _line(detail, "Kelurahan Tebet Timur", "3", "0", "3", "0", "1")  # 0101
+    assert _line(detail, "Kelurahan Tebet Barat", "2", "1", "1", "0", "1")  # 0102
+    assert len(re.findall(r"^Kelurahan .* \d+ \d+ \d+ \d+ \d+$", detail, re.M)) == 65
     assert "Kantor yang perlu perhatian" in text
-    assert "Kelurahan Manggarai" in text or "Kelurahan" in text
+    # The charts' numbers: days and hours in a few rows of columns, channels and categories in tables.
+    assert _line(text, "Pengaduan", *"0 2 2 1 1 0 0 0 0 0 0 0 0 0 0 2".split())  # 1-16 November
+    assert _line(text, "Tanggal", "17/11") and _line(text, "Pengaduan", "1")  # 17 November: no days to come
+    assert _line(text, "Jam", *"06 07 08 09 10 11".split())
+    assert _line(text, "Pengaduan", *"0 1 2 1 2 0".split())  # 06-11 WIB
+    assert _line(text, "Pengaduan", *"0 0 1 1 0 0".split())  # 18-23 WIB
+    assert _line(text, "Kios di kantor", "3") and _line(text, "Surat", "1")
+    with app.app_context():
+        from backend.models import Category, Office
+        other = db.session.scalar(select(Category.name_id).where(Category.code == dataset["other"]))
+        tebet = set(db.session.scalars(select(Office.name).where(Office.code.like("01__"), Office.code != "0100")))
+    assert _line(text, "Jalan rusak / berlubang", "5") and _line(text, other, "4")
+
+    # A kecamatan's report: only its offices, compared with its own 1-17 October (#11 is at 0102).
+    text = _pdf_text(client, bulan="2026-11", wilayah="0100")
+    assert _line(text, "Aduan diterima", "6", "1", "+5 (+500%)")
+    assert _line(text, "Di luar jam kerja", "1", "0", "+1")
+    assert _line(text, "Waktu sampai diterima CRM, median", "25 mnt", "15 mnt", "+10 mnt (+67%)")
+    assert "Aduan per kecamatan" not in text and "Seluruh kota" not in text
+    offices = re.findall(r"^((?:Kecamatan|Kelurahan) [^\d]+?) \d+ \d+ \d+ \d+ \d+$", text, re.M)
+    assert offices[0] == "Kecamatan Tebet" and len(offices) == 8
+    assert all(o.startswith("Kelurahan") for o in offices[1:])
+    assert {o.removeprefix("Kelurahan ") for o in offices[1:]} == tebet
+
+    # A month gone by: whole, against the whole month before. October holds #10 and #11
+    # (acknowledged after 5 and 15 minutes); September nothing.
+    text = _pdf_text(client, bulan="2026-10")
+    assert _line(text, "Indikator", "Oktober 2026", "September 2026", "Perubahan")
+    assert _line(text, "Aduan diterima", "2", "0", "+2")
+    assert _line(text, "Di dalam jam kerja", "1", "0", "+1") and _line(text, "Di luar jam kerja", "1", "0", "+1")
+    assert _line(text, "Waktu sampai diterima CRM, median", "10 mnt", "–", "–")
+    assert _line(text, "Selesai dalam 7 hari", "1", "0", "+1")
+    assert _line(text, "Tanggal", *[f"{day:02d}/10" for day in range(17, 32)])  # all 31 days
+
+
+@pytest.mark.parametrize("now, before, fmt, change", [
+    (9, 1, None, "+8 (+800%)"),
+    (27, 30, None, "\u22123 (\u221210%)"),
+    (12, 0, None, "+12"),
+    (0, 4, None, "\u22124 (\u2212100%)"),
+    (5, 5, None, "0"),
+    (1001, 1000, None, "+1 (+0,1%)"),
+    (12345, 1000, None, "+11.345 (+1.135%)"),
+    (None, 5, None, "–"),
+    (35, 5, "minutes", "+30 mnt (+600%)"),
+    (5, 125, "minutes", "\u22122 jam 0 mnt (\u221296%)"),
+    (1000, 1004, None, "\u22124 (\u22120,4%)"),
+])
+def test_change_is_signed_with_a_percentage(app, now, before, fmt, change):
+    from flask_babel import force_locale
+
+    from kiosk.console import monitoring
+
+    with app.test_request_context(), force_locale("id"):
+        f = (lambda m: monitoring.duration(m * 60)) if fmt == "minutes" else None
+        assert monitoring._change(now, before, f) == change

@@ -1,12 +1,13 @@
 """The query layer against a known dataset, on both database lanes."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from backend.monitoring import queries
 from backend.monitoring.scope import make_scope, previous_range
+from backend.workdays import WIB
 from tests.monitoring import known
 
 
@@ -87,16 +88,24 @@ def test_the_period_before(period, start, end, before):
 
 def test_the_month_before_a_known_month(app_ctx):
     known.build()
-    scope = make_scope(visible=None, period="custom", start=known.MONTH[0], end=known.MONTH[1], now=known.NOW)
+    # October 2026 holds #10 (0101, kiosk, Saturday 31 Oct 10:00, delivered after 5 minutes, open) and
+    # #11 (0102, phone, Tuesday 6 Oct 09:00, delivered after 15 minutes, closed 2 days later).
+    scope = make_scope(visible=None, period="custom", start=date(2026, 11, 1), end=date(2026, 11, 30),
+                       now=datetime(2026, 12, 2, 9, 0, tzinfo=WIB))
     p = queries.dashboard(scope).previous
-    # October 2026 holds complaint #10 only: 0101, kiosk, Saturday 31 Oct 10:00, delivered after 5 minutes.
     assert (p.start, p.end) == (date(2026, 10, 1), date(2026, 10, 31))
     t = p.totals
-    assert (t.complaints, t.waiting, t.delivered, t.given_up, t.manual) == (1, 0, 1, 0, 0)
-    assert (t.in_hours, t.out_hours) == (0, 1)
-    assert (t.finished, t.finished_late, t.overdue) == (0, 0, 0)
-    assert p.ack_count == 1 and round(p.ack_median_seconds) == round(p.ack_p95_seconds) == 5 * 60
-    # A kecamatan without October complaints, and the month before that: nothing.
+    assert (t.complaints, t.waiting, t.delivered, t.given_up, t.manual) == (2, 0, 2, 0, 0)
+    assert (t.in_hours, t.out_hours) == (1, 1)
+    assert (t.finished, t.finished_late, t.overdue) == (1, 0, 0)
+    assert p.ack_count == 2 and round(p.ack_median_seconds) == 10 * 60 and round(p.ack_p95_seconds) == 14.5 * 60
+    # November seen on the 17th compares with 1-17 October: #11 only.
+    scope = make_scope(visible=None, period="custom", start=known.MONTH[0], end=known.MONTH[1], now=known.NOW)
+    p = queries.dashboard(scope).previous
+    assert (p.start, p.end) == (date(2026, 10, 1), date(2026, 10, 17))
+    assert (p.totals.complaints, p.totals.in_hours, p.totals.finished) == (1, 1, 1)
+    assert round(p.ack_median_seconds) == 15 * 60
+    # A kecamatan without October complaints, and the months before: nothing.
     d = queries.dashboard(make_scope(visible=None, period="custom", start=known.MONTH[0], end=known.MONTH[1],
                                      area_code="0600", now=known.NOW))
     assert d.previous.totals.complaints == 0 and d.previous.ack_median_seconds is None

@@ -277,6 +277,6 @@ def test_cli_rebuilds_the_rollups(app):
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["monitoring", "rebuild-rollups"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("10 complaints:")
+    assert result.output.startswith("11 complaints:")
     with app.app_context():
         assert tables()[1]
