@@ -33,8 +33,8 @@ def office_tree(live_app) -> tuple[str, dict[str, tuple[str, list[str]]]]:
     return kota.code, tree
 
 
-def signed_in(browser, live_server, username, **options):
-    context = browser.new_context(**DESK, base_url=live_server, **options)
+def signed_in(browser, live_server, username, device=DESK, **options):
+    context = browser.new_context(**device, base_url=live_server, **options)
     page = context.new_page()
     page.goto("/petugas/")
     sign_in_by_form(page, username)
@@ -133,5 +133,42 @@ def test_office_table_folds_kelurahan_under_their_kecamatan(browser, live_server
         axe.check(page, artifacts, "axe-dilipat")
         page.get_by_role("button", name=f"Tampilkan kelurahan di {title}").click()
         axe.check(page, artifacts, "axe-satu-kecamatan")
+    finally:
+        context.close()
+
+
+PHONE = {"viewport": {"width": 360, "height": 780}, "locale": "id-ID", "timezone_id": "Asia/Jakarta",
+         "is_mobile": True, "has_touch": True}
+# The console's pages an admin opens (every menu item), at 360 px: a camat may read the
+# dashboard on a phone.
+CONSOLE_PAGES = ("/petugas/", "/petugas/pemantauan", "/petugas/pemantauan?periode=week", "/petugas/aduan/baru",
+                 "/petugas/crm-manual", "/petugas/kios", "/petugas/kios/baru", "/petugas/piket",
+                 "/petugas/piket/bagian", "/petugas/kanal", "/petugas/kanal/baru", "/petugas/admin/pengguna",
+                 "/petugas/admin/kantor", "/petugas/admin/jam", "/petugas/admin/audit", "/petugas/akun",
+                 "/petugas/kiriman-ditolak")
+
+
+def test_the_console_fits_a_phone(browser, live_server, live_app, artifacts):
+    officer(live_app, "admin.ponsel", "admin", "0000", full_name="Ratna Dewi Kusumawardhani")
+    context, page = signed_in(browser, live_server, "admin.ponsel", device=PHONE)
+    errors = console_errors(page)
+    try:
+        for path in CONSOLE_PAGES:
+            response = page.goto(path)
+            assert response.status == 200, (path, response.status)
+            # Nothing wider than the screen: no sideways scrolling of the page (wide tables scroll
+            # inside their own frame).
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, (path, width)
+            # The brand keeps its name on one line, clear of the officer's (long) name.
+            brand = page.locator(".console-topbar .brand__text strong").bounding_box()
+            assert brand["height"] < 30, (path, brand)
+            who = page.locator(".console-user__who strong").bounding_box()
+            assert who["x"] >= brand["x"] + brand["width"] and who["height"] < 30, (path, brand, who)
+            expect(page.get_by_role("button", name="Keluar")).to_be_in_viewport()
+        shot(page, artifacts, "akun-360")
+        page.goto("/petugas/pemantauan")
+        shot(page, artifacts, "pemantauan-360")
+        assert errors == []
     finally:
         context.close()
