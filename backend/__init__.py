@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session
 
 from backend.config import Config
-from backend.extensions import babel, csrf, db, htmx, limiter, migrate
+from backend.extensions import JSONProvider, babel, csrf, db, htmx, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "kiosk" / "templates"),
         static_folder=str(ROOT / "kiosk" / "static"),
     )
+    app.json = JSONProvider(app)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(Config(app.instance_path))
     if test_config:
