@@ -19,6 +19,16 @@ import holidays
 
 WIB = ZoneInfo("Asia/Jakarta")
 
+# The days a typed date may name (the console's filters, ranges, reports and
+# roster): wide enough for any real complaint, narrow enough that the day or
+# month before or after one never leaves Python's dates (year 1 to 9999).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def plausible_day(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
 # Monday=0 ... Sunday=6 -> (opens, closes); missing days are closed.
 Week = dict[int, tuple[time, time]]
 

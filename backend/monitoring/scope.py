@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import Office, OfficeKind, utcnow
-from backend.workdays import WIB
+from backend.workdays import FIRST_DAY, LAST_DAY, WIB, plausible_day
 
 PERIODS = {
     "today": _l("Today"),
@@ -19,6 +19,7 @@ PERIODS = {
     "custom": _l("Custom range"),
 }
 MAX_DAYS = 731  # a custom range of at most two years
+DAYS_OUT_OF_RANGE = _l("Choose days from the year %(first)d to %(last)d.", first=FIRST_DAY.year, last=LAST_DAY.year)
 
 
 class ScopeError(ValueError):
@@ -96,6 +97,8 @@ def period_dates(period: str, today: date, start: date | None = None, end: date 
             raise ScopeError(_l("The last day comes before the first day."))
         if (end - start).days + 1 > MAX_DAYS:
             raise ScopeError(_l("A range covers at most %(n)d days.", n=MAX_DAYS))
+        if not (plausible_day(start) and plausible_day(end)):
+            raise ScopeError(DAYS_OUT_OF_RANGE)
         return start, end
     raise ScopeError(_l("Unknown period."))
 

@@ -26,9 +26,10 @@ from backend import auth
 from backend.models import OfficeKind, utcnow
 from backend.monitoring import queries
 from backend.monitoring.scope import PERIODS, ScopeError, ScopeForbidden, make_scope
-from backend.workdays import WIB
+from backend.workdays import WIB, plausible_day
 from kiosk.console.access import requires
 from kiosk.console.views import bp
+from kiosk.errors import render_error
 from printing import charts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,7 +64,12 @@ def _scope(period_default: str = "month"):
     except ScopeForbidden:
         abort(403)
     except ScopeError as exc:
-        return make_scope(visible=visible, period=period_default, area_code=area), exc.message
+        # What was asked for, shown as the default instead, with the reason;
+        # without the area when the area itself is what is wrong.
+        try:
+            return make_scope(visible=visible, period=period_default, area_code=area), exc.message
+        except ScopeError:
+            return make_scope(visible=visible, period=period_default), exc.message
 
 
 def _args(scope) -> dict:
@@ -143,14 +149,14 @@ def monitoring():
     # Offices the user may pick as the area: what they may see.
     choices = [o for o in scope.tree.by_id.values() if auth.may_see_office(g.officer, o.id)]
     choices.sort(key=lambda o: o.code)
-    return render_template(
+    return render_template(  # a range or area it cannot show: the default, with the reason, as a 400
         "console/monitoring/dashboard.html", d=d, scope=scope, error=error, args=_args(scope),
         charts=_charts(d), periods=PERIODS, area_choices=choices, path=scope.tree.path(scope.area.id) if scope.area else [],
         duration=duration, percent=_percent, num=_num, reasons=REASONS, area_label=_area_label(scope),
         period_label=_period_label(scope), section="monitoring", compared=_compared(d),
         previous_label=_month_label(d.previous.start, d.previous.end),
         report_month=scope.end.strftime("%Y-%m"),
-    )
+    ), 400 if error else 200
 
 
 # --- exports -------------------------------------------------------------------
@@ -171,8 +177,17 @@ def _audit(scope, personal: bool, fmt: str) -> None:
                    target=f"monitoring:{scope.area.code if scope.area else 'kota'}")
 
 
+def _asked_scope():
+    """The scope an export asks for; a range or area it cannot have is a 400
+    with the reason, never a file of some other range."""
+    scope, error = _scope()
+    if error:
+        abort(current_app.make_response(render_error(400, error)))
+    return scope
+
+
 def _csv(personal: bool):
-    scope, _error = _scope()
+    scope = _asked_scope()
     _audit(scope, personal, "csv")  # before the data leaves
     out = io.StringIO()
     writer = csv.writer(out)
@@ -187,7 +202,7 @@ def _csv(personal: bool):
 def _xlsx(personal: bool):
     from openpyxl import Workbook
 
-    scope, _error = _scope()
+    scope = _asked_scope()
     _audit(scope, personal, "xlsx")
     with force_locale("id"):
         d = queries.dashboard(scope, "id")
@@ -465,6 +480,8 @@ def _month_scope():
         first = date(year, month, 1)
     except ValueError:
         first = today.replace(day=1)
+    if not plausible_day(first):
+        abort(404)
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     try:
         scope = make_scope(visible=auth.scope_of(user), period="custom", start=first, end=last,

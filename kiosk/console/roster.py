@@ -21,11 +21,12 @@ from kiosk.console.views import bp
 def _month(arg: str | None) -> tuple[int, int]:
     try:
         year, month = (int(p) for p in (arg or "").split("-"))
-        date(year, month, 1)
-        return year, month
+        if workdays.plausible_day(date(year, month, 1)):  # its neighbours' links must compute too
+            return year, month
     except ValueError:
-        today = roster.today_wib()
-        return today.year, today.month
+        pass
+    today = roster.today_wib()
+    return today.year, today.month
 
 
 def _shift(year: int, month: int, by: int) -> str:
@@ -49,9 +50,12 @@ def roster_month():
 
 def _day_or_404(day: str) -> date:
     try:
-        return date.fromisoformat(day)
+        the_day = date.fromisoformat(day)
     except ValueError:
         abort(404)
+    if not workdays.plausible_day(the_day):
+        abort(404)
+    return the_day
 
 
 def _kota_officers() -> list[User]:

@@ -27,11 +27,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from backend import aliases, auth, delivery_refusals, intake, privacy, retention
+from backend import aliases, auth, delivery_refusals, intake, privacy, retention, workdays
 from backend.crm import manual as crm_manual
 from backend.crm import outbox as crm_outbox
 from backend.extensions import csrf, db
 from backend.models import Category, CategoryGroup, Complaint, Office, OfficeKind, OutboxItem, utcnow
+from backend.monitoring.scope import DAYS_OUT_OF_RANGE
 from backend.numbering import NumberError, parse_number
 from backend.statuses import CHANNEL_LABELS, STATUSES, Channel, Identity
 from backend.workdays import WIB
@@ -133,9 +134,13 @@ def _queue_query(user, form: QueueFilter):
              .outerjoin(OutboxItem, OutboxItem.complaint_id == Complaint.id)
              .where(auth.scope_clause(user, Complaint.office_id)))
     problems = []
-    if form.date_from.data:
+    days = [d for d in (form.date_from.data, form.date_to.data) if d]
+    if not all(workdays.plausible_day(d) for d in days):
+        problems.append(DAYS_OUT_OF_RANGE)  # no complaint is dated there, and the bounds would not compute
+        query = query.where(Complaint.id.is_(None))
+    elif form.date_from.data:
         query = query.where(Complaint.submitted_at >= _wib_bounds(form.date_from.data))
-    if form.date_to.data:
+    if form.date_to.data and not problems:
         query = query.where(Complaint.submitted_at < _wib_bounds(form.date_to.data, end=True))
     if form.status.data:
         query = query.where(Complaint.status == form.status.data)

@@ -289,3 +289,41 @@ def test_change_is_signed_with_a_percentage(app, now, before, fmt, change):
     with app.test_request_context(), force_locale("id"):
         f = (lambda m: monitoring.duration(m * 60)) if fmt == "minutes" else None
         assert monitoring._change(now, before, f) == change
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"periode": "custom", "dari": "0001-01-01", "sampai": "0001-01-31"}, "Pilih tanggal dari tahun 2000 sampai 2099."),
+    ({"periode": "custom", "dari": "9999-12-01", "sampai": "9999-12-31"}, "Pilih tanggal dari tahun 2000 sampai 2099."),
+    ({"periode": "custom", "dari": "2026-11-30", "sampai": "2026-11-01"}, "Hari terakhir jatuh sebelum hari pertama."),
+    ({"wilayah": "<script>"}, "Tidak ada kantor dengan kode &lt;script&gt;."),
+])
+def test_a_range_or_area_it_cannot_show_is_told(app, dataset, query, message):
+    """Days a date cannot reach (the period before, the day after) or an unknown area: a 400 that
+    says why, the dashboard shows this month instead, and no export of some other range."""
+    client = _signed(app, "monitor")
+    r = client.get("/petugas/pemantauan", query_string=query)
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert message in html, re.findall(r'</svg><p>.{0,100}', html, re.S)[:3]
+    assert figure(html, "complaints") == "9"  # this month (now is 17 November), city-wide
+    for export in ("ekspor.csv", "ekspor.xlsx"):
+        r = client.get(f"/petugas/pemantauan/{export}", query_string=query)
+        assert r.status_code == 400 and message in r.get_data(as_text=True), export
+    with app.app_context():
+        assert not db.session.scalars(select(AuditLog.action).where(AuditLog.action == "export")).all()
+
+
+def test_dates_out_of_reach_elsewhere_in_the_console(app, dataset):
+    client = _signed(app, "admin", "0000")
+    assert client.get("/petugas/pemantauan/laporan.pdf", query_string={"bulan": "9999-12"}).status_code == 404
+    assert client.get("/petugas/pemantauan/laporan.pdf", query_string={"bulan": "1999-12"}).status_code == 404
+    for args in ({"date_from": "0001-01-01"}, {"date_to": "9999-12-31"}):
+        html = client.get("/petugas/", query_string=args).get_data(as_text=True)
+        assert "Pilih tanggal dari tahun 2000 sampai 2099." in html, args
+        assert client.get("/petugas/ekspor.csv", query_string=args).status_code == 200  # the header row only
+    r = client.get("/petugas/piket", query_string={"bulan": "9999-12"})
+    assert r.status_code == 200  # this month's roster instead
+    assert client.get("/petugas/piket/hari/9999-12-31").status_code == 404
+    # The first month there is compares with the month before it.
+    assert client.get("/petugas/pemantauan", query_string={"periode": "custom", "dari": "2000-01-01",
+                                                           "sampai": "2000-01-31"}).status_code == 200
