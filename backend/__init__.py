@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
+from werkzeug.routing import IntegerConverter
 
 from backend.config import Config
 from backend.extensions import JSONProvider, babel, csrf, db, htmx, limiter, migrate
@@ -28,6 +29,15 @@ def select_locale() -> str:
     if lang not in ("id", "en"):
         lang = session.get("lang")
     return lang if lang in ("id", "en") else "id"
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in our routes is a row id: at most 2**31 - 1 (PostgreSQL's
+    integer; SQLite refuses beyond 2**63 - 1 with an error of its own)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -67,6 +77,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cli.register(app)
 
+    # Before any route: an id in a URL beyond PostgreSQL's integer names no row (404, not a 500).
+    app.url_map.converters["int"] = RowIdConverter
     from kiosk import pwa
 
     # First, so that its compression runs after every other after_request hook.
