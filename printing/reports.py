@@ -76,10 +76,11 @@ class ReportData:
     generated_at: str
     figures: ReportTable  # figure | this period | the period before | change
     charts: tuple[tuple[ReportChart, ...], ...]  # rows of one (full width) or two charts (side by side)
-    attention: ReportTable
+    attention: ReportTable  # the offices with a problem beyond having received nothing
     offices: ReportGroups
     kiosks: ReportTable
     summary: ReportGroups | None = None  # the top offices and the ones right under them, before the detail
+    silent: tuple[str, ...] = ()  # the offices that received nothing in the month, by name
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 

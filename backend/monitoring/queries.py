@@ -172,6 +172,13 @@ class Dashboard:
         return self.open - self.totals.overdue
 
     @property
+    def attention_beyond_silence(self) -> list[Attention]:
+        """The offices that need attention for more than having received
+        nothing: on a short range nearly every office received nothing, and
+        a list of them all would hide the kiosk that is down."""
+        return [a for a in self.attention if set(a.reasons) - {"no_complaints"}]
+
+    @property
     def kiosks_offline(self) -> list[KioskState]:
         return [k for k in self.kiosks if k.offline]
 

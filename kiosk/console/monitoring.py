@@ -456,7 +456,8 @@ def report_data(d: queries.Dashboard, scope):
         charts=_report_charts(d),
         attention=ReportTable(_("Offices that need attention"), (_("Office"), _("Why")),
                               tuple((a.office.title, "; ".join(str(REASONS[r]) for r in a.reasons))
-                                    for a in d.attention), numeric_from=9),
+                                    for a in d.attention_beyond_silence), numeric_from=9),
+        silent=tuple(o.title for o in d.silent_offices),
         summary=ReportGroups(_("Complaints by kecamatan"), office_head,
                              _office_groups(d.offices, nested=False)) if deep else None,
         offices=ReportGroups(_("Complaints by office"), office_head, _office_groups(d.offices, nested=True)),

@@ -104,6 +104,15 @@ def test_dashboard_shows_every_figure(app, dataset):
     assert change(html, "ack_median") == ("+20 mnt (+133%)", "dari 15 mnt")
     assert change(html, "ack_p95") == ("+43 mnt (+287%)", "dari 15 mnt")
     assert 'data-change="overdue"' not in html  # a state now, not a figure of a period
+    # Needing attention: the demo kiosks' offices (no heartbeat: offline) and 0100 (#6 given up);
+    # the 71 offices that only received nothing are one line, listed on demand.
+    attention = dict(re.findall(r'<li data-office="(\d+)"><strong>[^<]*</strong>: ([^<]*)</li>',
+                                re.search(r'data-table="attention">(.*?)</ul>', html, re.S).group(1)))
+    assert set(attention) == {"0000", "0100", "0101", "0601"}
+    assert all("Kios tidak aktif" in why and "Tidak ada aduan" not in why for why in attention.values())
+    assert "Ada aduan yang gagal dikirim ke CRM" in attention["0100"]
+    silent = re.findall(r'<span data-office="(\d+)">', re.search(r'data-table="silent">(.*?)</p>', html, re.S).group(1))
+    assert len(silent) == 71 and not {"0000", "0100", "0101", "0102", "0601"} & set(silent)
 
 
 def test_drill_down_and_pimpinan_scope(app, dataset):
@@ -233,6 +242,11 @@ def test_monthly_report_pdf(app, dataset):
     assert _line(detail, "Kelurahan Tebet Barat", "2", "1", "1", "0", "1")  # 0102
     assert len(re.findall(r"^Kelurahan .* \d+ \d+ \d+ \d+ \d+$", detail, re.M)) == 65
     assert "Kantor yang perlu perhatian" in text
+    # The offices with a problem as rows; those that only received nothing in one paragraph.
+    attention = text[text.index("Kantor yang perlu perhatian"):]
+    assert _line(attention, "Kelurahan Tebet Timur", "Kios tidak aktif")
+    assert "Kantor tanpa aduan dalam rentang ini: 71." in attention
+    assert not re.search(r"^Kelurahan \w+.* Tidak ada aduan dalam rentang ini$", attention, re.M)
     # The charts' numbers: days and hours in a few rows of columns, channels and categories in tables.
     assert _line(text, "Pengaduan", *"0 2 2 1 1 0 0 0 0 0 0 0 0 0 0 2".split())  # 1-16 November
     assert _line(text, "Tanggal", "17/11") and _line(text, "Pengaduan", "1")  # 17 November: no days to come
