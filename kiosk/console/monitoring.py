@@ -155,8 +155,25 @@ def monitoring():
         duration=duration, percent=_percent, num=_num, reasons=REASONS, area_label=_area_label(scope),
         period_label=_period_label(scope), section="monitoring", compared=_compared(d),
         previous_label=_month_label(d.previous.start, d.previous.end),
-        report_month=scope.end.strftime("%Y-%m"),
+        report_month=scope.end.strftime("%Y-%m"), report_months=_report_months(scope),
     ), 400 if error else 200
+
+
+def _report_months(scope, count: int = 12) -> list[tuple[str, str]]:
+    """The months a monthly report can be asked for from the page: this one
+    (in progress) and the ones before, newest first, as (YYYY-MM, label)."""
+    from flask_babel import format_date
+
+    month = scope.at.astimezone(WIB).date().replace(day=1)
+    out = []
+    for i in range(count):
+        label = format_date(month, "MMMM y")
+        out.append((month.strftime("%Y-%m"), _("%(month)s (so far)", month=label) if i == 0 else label))
+        month = (month - timedelta(days=1)).replace(day=1)
+    shown = scope.end.strftime("%Y-%m")
+    if shown not in dict(out):  # a range further back: its own month too
+        out.append((shown, format_date(scope.end, "MMMM y")))
+    return out
 
 
 # --- exports -------------------------------------------------------------------

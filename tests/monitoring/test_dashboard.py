@@ -104,6 +104,12 @@ def test_dashboard_shows_every_figure(app, dataset):
     assert change(html, "ack_median") == ("+20 mnt (+133%)", "dari 15 mnt")
     assert change(html, "ack_p95") == ("+43 mnt (+287%)", "dari 15 mnt")
     assert 'data-change="overdue"' not in html  # a state now, not a figure of a period
+    # The monthly report of this month so far or of the eleven before, for the area shown.
+    form = re.search(r'<form[^>]*data-report-form[^>]*>(.*?)</form>', html, re.S).group(0)
+    months = re.findall(r'<option value="([\d-]+)"( selected)?>([^<]*)</option>', form)
+    assert [m[0] for m in months] == [f"2026-{m:02d}" for m in range(11, 0, -1)] + ["2025-12"]
+    assert months[0] == ("2026-11", " selected", "November 2026 (sampai hari ini)") and months[1][2] == "Oktober 2026"
+    assert 'name="wilayah"' not in form
     # Needing attention: the demo kiosks' offices (no heartbeat: offline) and 0100 (#6 given up);
     # the 71 offices that only received nothing are one line, listed on demand.
     attention = dict(re.findall(r'<li data-office="(\d+)"><strong>[^<]*</strong>: ([^<]*)</li>',
@@ -131,6 +137,7 @@ def test_drill_down_and_pimpinan_scope(app, dataset):
     monitor = _signed(app, "monitor")
     html = monitor.get("/petugas/pemantauan", query_string={**NOV, "wilayah": "0100"}).get_data(as_text=True)
     assert figure(html, "complaints") == "6"
+    assert '<input type="hidden" name="wilayah" value="0100">' in html  # the report of the area shown
     assert 'href="/petugas/pemantauan?periode=custom&amp;wilayah=0000' in html or "wilayah=0000" in html
     petugas = _signed(app, "petugas", "0101")
     assert petugas.get("/petugas/pemantauan").status_code == 403
