@@ -334,25 +334,30 @@ def _comparison(d: queries.Dashboard) -> list[tuple[object, str] | None]:
     past 7 days are states now, and the silent offices and kiosks describe
     today. The value is of the figure's kind (a count, or a duration's text);
     durations change in minutes, as the page shows them."""
-    n = len(_figures(d))
+    figures = _figures(d)
     p = d.previous
     if p is None:
-        return [None] * n
-    t, b = d.totals, p.totals
-    counts = [(t.complaints, b.complaints), (t.in_hours, b.in_hours), (t.out_hours, b.out_hours),
-              (t.waiting, b.waiting), (t.delivered, b.delivered), (t.given_up, b.given_up)]
-    acks = [(d.ack_median_seconds, p.ack_median_seconds), (d.ack_p95_seconds, p.ack_p95_seconds)]
-    follow_up = [(d.finished, b.finished), (d.finished_on_time, b.finished - b.finished_late),
-                 (d.finished_late, b.finished_late)]
+        return [None] * len(figures)
+    b = p.totals
+    before = {"complaints": b.complaints, "in_hours": b.in_hours, "out_hours": b.out_hours, "waiting": b.waiting,
+              "delivered": b.delivered, "given_up": b.given_up, "finished": b.finished,
+              "finished_on_time": b.finished - b.finished_late, "finished_late": b.finished_late,
+              "ack_median": p.ack_median_seconds, "ack_p95": p.ack_p95_seconds}
+    seconds = {"ack_median": d.ack_median_seconds, "ack_p95": d.ack_p95_seconds}  # their values are text
 
-    def minutes(seconds):
-        return None if seconds is None else _minutes(seconds)
+    def minutes(value):
+        return None if value is None else _minutes(value)
 
-    out: list[tuple[object, str] | None] = [(before, _change(now, before)) for now, before in counts]
-    out += [(duration(before), _change(minutes(now), minutes(before), lambda m: duration(m * 60)))
-            for now, before in acks]
-    out += [(before, _change(now, before)) for now, before in follow_up]
-    return out + [None] * (n - len(out))
+    out: list[tuple[object, str] | None] = []
+    for key, _label, value in figures:
+        if key not in before:
+            out.append(None)
+        elif key in seconds:
+            out.append((duration(before[key]), _change(minutes(seconds[key]), minutes(before[key]),
+                                                       lambda m: duration(m * 60))))
+        else:
+            out.append((before[key], _change(value, before[key])))
+    return out
 
 
 def _compared(d: queries.Dashboard) -> dict[str, tuple[object, str]]:
