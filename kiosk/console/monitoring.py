@@ -154,6 +154,7 @@ def monitoring():
         charts=_charts(d), periods=PERIODS, area_choices=choices, path=scope.tree.path(scope.area.id) if scope.area else [],
         duration=duration, percent=_percent, num=_num, reasons=REASONS, area_label=_area_label(scope),
         period_label=_period_label(scope), section="monitoring", compared=_compared(d),
+        figures={key: (label, value) for key, label, value in _figures(d)},
         previous_label=_month_label(d.previous.start, d.previous.end),
         report_month=scope.end.strftime("%Y-%m"), report_months=_report_months(scope),
     ), 400 if error else 200
