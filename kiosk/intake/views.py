@@ -197,6 +197,13 @@ def _preset_office() -> Office | None:
     return db.session.execute(select(Office).filter_by(code=code)).scalar_one_or_none()
 
 
+@bp.get("/mulai")
+def begin_address():
+    # The address a refused start (a stale form, 400) is shown at: the
+    # language switch and a reload come back to it by GET.
+    return redirect(url_for(".start"), code=303)
+
+
 @bp.post("/mulai")
 def begin():
     # Phones: the start button is on the app shell, which the service worker
@@ -338,6 +345,14 @@ def _review_context(draft):
 def review(draft):
     form = SubmitForm(data={"idempotency_key": draft.idempotency_key})
     return render_step("intake/review.html", form=form, **_review_context(draft))
+
+
+@bp.get("/kirim")
+def submit_address():
+    # The receipt (and a refused review) answer POST /kirim, so a page may be
+    # at this address: the language switch and a reload come back to it by
+    # GET. The review screen sends on to the receipt once the report is in.
+    return redirect(url_for(".review"), code=303)
 
 
 @bp.post("/kirim")

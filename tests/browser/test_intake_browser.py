@@ -113,6 +113,26 @@ def test_kiosk_in_english(kiosk_page, artifacts):
     shot(page, artifacts, "category-en")
 
 
+def test_receipt_switches_language_and_the_next_citizen_starts_afresh(kiosk_page, artifacts):
+    page = kiosk_page
+    page.goto("/k/tebet-timur/")
+    walk_to_review(page)
+    page.get_by_role("button", name="Kirim laporan").click()
+    expect(page.locator(".number")).to_be_visible()
+    number = receipt_number(page)
+    # The receipt came as the answer to POST /kirim; its language button must
+    # bring the same receipt back in English (it ended on a 405).
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("h1")).to_contain_text("Thank you")
+    assert receipt_number(page) == number
+    shot(page, artifacts, "tanda-terima-en")
+    # Finish wipes the session, its language too: the next citizen's page is
+    # Indonesian through and through, <html lang> included (screen readers).
+    page.get_by_role("button", name="Finish").click()
+    expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "id"
+
+
 def test_double_tap_on_send_makes_one_complaint(kiosk_page, live_app):
     page = kiosk_page
     page.goto("/k/tebet-timur/")

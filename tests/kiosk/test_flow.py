@@ -209,6 +209,38 @@ def test_csrf_is_enforced_on_submit_and_start(app, flow):
     assert flow.post("/mulai", {"csrf_token": "forged"}).status == 400
 
 
+_NEXT = re.compile(r'name="next" value="([^"]+)"')
+
+
+def _switch_language(client, html: str, lang: str):
+    """Tap the language button of a page: POST /bahasa with the page's own
+    `next`, then follow the redirects as a browser does."""
+    next_url = _NEXT.search(html).group(1)
+    return client.post("/bahasa", data={"lang": lang, "next": next_url, "csrf_token": csrf_token(html)},
+                       follow_redirects=True)
+
+
+@pytest.mark.parametrize("base", ["/k/tebet-timur", "/lapor"])
+def test_the_language_switch_on_a_receipt_shows_the_same_receipt(flow, client, base):
+    # The receipt is the answer to POST /kirim, so its language button named
+    # /kirim, an address that took only a POST: the switch ended on a 405.
+    flow.at(base).fill_all()
+    receipt = flow.submit()
+    assert receipt.status == 200
+    answer = _switch_language(client, receipt.html, "en")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200, html[:500]
+    assert receipt_number(html) == receipt_number(receipt.html) and "What happens next" in html
+
+
+def test_the_language_switch_on_a_refused_start_shows_the_start(flow, client):
+    flow.get("/")
+    refused = flow.post("/mulai", {"csrf_token": "forged"})
+    assert refused.status == 400
+    answer = _switch_language(client, refused.html, "en")
+    assert answer.status_code == 200 and "Start" in answer.get_data(as_text=True)
+
+
 def test_screens_need_the_earlier_answers(flow):
     assert flow.get("/kategori").status == 302  # no draft: back to the start
     flow.start()
