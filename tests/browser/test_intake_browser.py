@@ -133,6 +133,26 @@ def test_receipt_switches_language_and_the_next_citizen_starts_afresh(kiosk_page
     assert page.evaluate("document.documentElement.lang") == "id"
 
 
+def test_language_switch_keeps_what_was_typed_on_the_screen(kiosk_page):
+    page = kiosk_page
+    page.goto("/k/tebet-timur/")
+    page.get_by_role("button", name="Mulai melapor").click()
+    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("h1")).to_contain_text("What is the problem about?")
+    expect(page.locator("input[name=category]:checked")).to_have_value("JALAN_RUSAK")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next").click()
+    text = "Lubang besar di tengah jalan sejak minggu lalu, motor sering jatuh."
+    page.locator("textarea").fill(text)
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    expect(page.locator("h1")).to_contain_text("Apa yang terjadi")
+    expect(page.locator("textarea")).to_have_value(text)
+    expect(page.locator("#description-count")).to_contain_text(str(len(text)))
+    # Carried once, for that screen only: nothing is left for a later page.
+    assert page.evaluate("sessionStorage.getItem('kios-aduan:answers:language-switch')") is None
+
+
 def test_double_tap_on_send_makes_one_complaint(kiosk_page, live_app):
     page = kiosk_page
     page.goto("/k/tebet-timur/")

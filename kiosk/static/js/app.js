@@ -11,6 +11,7 @@
  *  5. Network failure toast (#net-error)
  *  6. Kiosk hardening (context menu, double-tap and pinch zoom)
  *  7. Receipts: print at kiosks ([data-print]), share on phones ([data-share])
+ *  8. Language switch: the screen's unsent answers come along (form.lang)
  */
 (() => {
   "use strict";
@@ -460,9 +461,81 @@
   }
 
   /* ------------------------------------------------------------------------
+   * 8. Language switch: the screen's unsent answers come along
+   *
+   * The switch is a form of its own (main/_language.html), a real POST that
+   * reloads the page in the other language: what was typed or tapped on the
+   * screen but not yet sent (a paragraph typed on a touch keyboard) would be
+   * lost. It waits in this tab's sessionStorage across the reload, for this
+   * address only, and is put back once. The key has the prefix the idle reset
+   * wipes (wipeCarried): the next citizen never finds it. A chosen photo
+   * cannot come along (a script cannot set a file input).
+   * --------------------------------------------------------------------- */
+  const SWITCH_KEY = "kios-aduan:answers:language-switch";
+  const NOT_CARRIED = new Set(["csrf_token", "idempotency_key"]);
+
+  const stepForm = () => doc.querySelector("#main form.step");
+
+  function carriedFields(form) {
+    const fields = [];
+    for (const el of form.elements) {
+      if (!el.name || NOT_CARRIED.has(el.name) || el.disabled) continue;
+      if (["file", "submit", "button", "reset", "hidden"].includes(el.type)) continue;
+      if (el.type === "radio" || el.type === "checkbox") fields.push([el.name, el.value, el.checked]);
+      else fields.push([el.name, el.value]);
+    }
+    return fields;
+  }
+
+  doc.addEventListener(
+    "submit",
+    (event) => {
+      const form = event.target;
+      const step = stepForm();
+      if (!(form instanceof HTMLFormElement) || !form.classList.contains("lang") || !step) return;
+      try {
+        sessionStorage.setItem(SWITCH_KEY, JSON.stringify({ path: location.pathname, fields: carriedFields(step) }));
+      } catch (_err) {
+        /* storage switched off: the switch still works, the screen starts empty */
+      }
+    },
+    true,
+  );
+
+  function restoreAfterSwitch() {
+    let saved = null;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(SWITCH_KEY) || "null");
+      sessionStorage.removeItem(SWITCH_KEY);
+    } catch (_err) {
+      return;
+    }
+    const step = stepForm();
+    if (!saved || !step || saved.path !== location.pathname || !Array.isArray(saved.fields)) return;
+    const changed = new Set();
+    for (const [name, value, checked] of saved.fields) {
+      for (const el of step.elements) {
+        if (el.name !== name || el.disabled) continue;
+        if (el.type === "radio" || el.type === "checkbox") {
+          if (el.value === value && el.checked !== checked) {
+            el.checked = checked;
+            changed.add(el);
+          }
+        } else if (!["file", "submit", "button", "reset", "hidden"].includes(el.type) && el.value !== value) {
+          el.value = value;
+          changed.add(el);
+        }
+      }
+    }
+    // What shows or hides with an answer (the identity choice) follows it.
+    for (const el of changed) el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  /* ------------------------------------------------------------------------
    * Initialisation: on first load and after every htmx swap of #page
    * --------------------------------------------------------------------- */
   function init(isSwap) {
+    if (!isSwap) restoreAfterSwitch(); // first: the counters below count what it puts back
     for (const area of doc.querySelectorAll("textarea[data-counter]")) updateCounter(area);
     armIdle(true);
     focusAfterSwap(isSwap);
