@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup
 
@@ -98,6 +98,21 @@ def vendored(package_id: str) -> str:
     return url_for("static", filename=_vendored_paths()[package_id])
 
 
+TEXT_LARGE = "text_large"  # session key: the citizen at this kiosk asked for larger text
+
+
+def text_large() -> bool:
+    """Larger text on this kiosk's screens (kiosk/intake/views.py text_size)."""
+    return g.get("kiosk") is not None and bool(session.get(TEXT_LARGE))
+
+
+def here() -> str:
+    """The address of the page being rendered, for a header button's way back.
+    A page answering a POST comes back by GET to the same path: every such
+    path of the citizen's pages answers a GET too (kiosk/intake/views.py)."""
+    return request.full_path.rstrip("?") if request.method == "GET" else request.path
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         icon=icon,
@@ -110,6 +125,8 @@ def register(app: Flask) -> None:
         channel_labels=statuses.CHANNEL_LABELS,
         identity_labels=statuses.IDENTITY_LABELS,
         Identity=statuses.Identity,
+        text_large=text_large,
+        here=here,
     )
     app.jinja_env.filters["wib"] = wib
 

@@ -41,7 +41,8 @@ from backend.statuses import IDENTITY_LABELS, Channel, Identity
 from backend.validation import Invalid
 from kiosk import devices, receipts
 from kiosk.errors import render_error
-from kiosk.helpers import WIB
+from kiosk.helpers import TEXT_LARGE, WIB
+from kiosk.main.views import back_to
 from kiosk.intake.forms import (
     CategoryForm,
     DescriptionForm,
@@ -651,6 +652,19 @@ def print_receipt():
         flash(_l("The receipt could not be printed. Your report is saved with the number below: "
                  "scan the QR code with your phone to keep it, or photograph this screen."), "error")
     return redirect(url_for(".receipt"), code=303)
+
+
+@bp.post("/huruf")
+def text_size():
+    """Kiosks: larger text for the citizen at the screen. A kiosk blocks
+    pinch zoom (a zoomed screen would stay zoomed for the next citizen), so
+    this button is how its text grows. It lives in the session: Finish and
+    the idle reset, which clear the session, bring the next citizen the usual
+    size. Phones have their own zoom."""
+    if g.kiosk is None:
+        abort(404)
+    session[TEXT_LARGE] = request.form.get("size") == "large"
+    return redirect(back_to(request.form.get("next")), code=303)
 
 
 @bp.post("/selesai")

@@ -52,16 +52,21 @@ def language():
     form.validate_on_submit()  # a stale token must not stop a language change
     if request.form.get("lang") in ("id", "en"):
         session["lang"] = request.form["lang"]
-    target = request.form.get("next") or "/"
-    # Only ever back to a page of ours.
+    return redirect(back_to(request.form.get("next")), code=303)
+
+
+def back_to(target: str | None) -> str:
+    """The page a header button (language, text size) was tapped on, to go
+    back to: only ever a page of ours, and without a `?lang=`, which would
+    win over a choice just made."""
+    target = target or "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/"):
-        target = "/"
-    elif "lang" in dict(parse_qsl(parts.query)):
-        # A `?lang=` in the page's address would win over the choice just made.
+        return "/"
+    if "lang" in dict(parse_qsl(parts.query)):
         query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
-        target = urlunsplit(("", "", parts.path, query, parts.fragment))
-    return redirect(target, code=303)
+        return urlunsplit(("", "", parts.path, query, parts.fragment))
+    return target
 
 
 @bp.get("/healthz")

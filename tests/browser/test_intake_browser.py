@@ -150,7 +150,7 @@ def test_language_switch_keeps_what_was_typed_on_the_screen(kiosk_page):
     expect(page.locator("textarea")).to_have_value(text)
     expect(page.locator("#description-count")).to_contain_text(str(len(text)))
     # Carried once, for that screen only: nothing is left for a later page.
-    assert page.evaluate("sessionStorage.getItem('kios-aduan:answers:language-switch')") is None
+    assert page.evaluate("sessionStorage.getItem('kios-aduan:answers:header-switch')") is None
 
 
 def test_double_tap_on_send_makes_one_complaint(kiosk_page, live_app):

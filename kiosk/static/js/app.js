@@ -11,7 +11,7 @@
  *  5. Network failure toast (#net-error)
  *  6. Kiosk hardening (context menu, double-tap and pinch zoom)
  *  7. Receipts: print at kiosks ([data-print]), share on phones ([data-share])
- *  8. Language switch: the screen's unsent answers come along (form.lang)
+ *  8. Language and text size: the screen's unsent answers come along ([data-keeps-answers])
  */
 (() => {
   "use strict";
@@ -461,17 +461,17 @@
   }
 
   /* ------------------------------------------------------------------------
-   * 8. Language switch: the screen's unsent answers come along
+   * 8. Language and text size: the screen's unsent answers come along
    *
-   * The switch is a form of its own (main/_language.html), a real POST that
-   * reloads the page in the other language: what was typed or tapped on the
-   * screen but not yet sent (a paragraph typed on a touch keyboard) would be
-   * lost. It waits in this tab's sessionStorage across the reload, for this
+   * Each switch is a form of its own in the header (main/_language.html,
+   * intake/_text_size.html), a real POST that reloads the page: what was
+   * typed or tapped on the screen but not yet sent (a paragraph typed on a
+   * touch keyboard) would be lost. It waits in this tab's sessionStorage across the reload, for this
    * address only, and is put back once. The key has the prefix the idle reset
    * wipes (wipeCarried): the next citizen never finds it. A chosen photo
    * cannot come along (a script cannot set a file input).
    * --------------------------------------------------------------------- */
-  const SWITCH_KEY = "kios-aduan:answers:language-switch";
+  const SWITCH_KEY = "kios-aduan:answers:header-switch";
   const NOT_CARRIED = new Set(["csrf_token", "idempotency_key"]);
 
   const stepForm = () => doc.querySelector("#main form.step");
@@ -492,7 +492,7 @@
     (event) => {
       const form = event.target;
       const step = stepForm();
-      if (!(form instanceof HTMLFormElement) || !form.classList.contains("lang") || !step) return;
+      if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-keeps-answers") || !step) return;
       try {
         sessionStorage.setItem(SWITCH_KEY, JSON.stringify({ path: location.pathname, fields: carriedFields(step) }));
       } catch (_err) {
