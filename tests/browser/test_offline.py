@@ -728,3 +728,41 @@ def test_kiosk_in_english_cut_off_continues_in_english_until_the_next_citizen(de
     expect(page.locator("html")).to_have_attribute("lang", "id")
     expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
     assert errors == []
+
+
+def test_kiosk_with_larger_text_cut_off_keeps_it_until_the_next_citizen(device, artifacts):
+    page = device("kiosk")
+    errors = watch_errors(page)
+    kiosk_ready(page)
+    root_px = "() => parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    usual = page.evaluate(root_px)
+    page.get_by_role("button", name="Huruf besar").click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\btext-large\b"))
+    large = page.evaluate(root_px)
+    assert large > usual
+    page.get_by_role("button", name="Mulai melapor").click()
+    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
+
+    # The network fails as the citizen goes on: the offline shell, in larger text still.
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.locator("[data-step=location]")).to_be_visible()
+    assert "/k/tebet-timur/luring/" in page.url
+    assert page.evaluate(root_px) == large
+    toggle = page.get_by_role("button", name="Huruf besar")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    shot(page, artifacts, "1-luring-huruf-besar")
+    # The shell's own button works without the server.
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert page.evaluate(root_px) == usual
+    toggle.click()
+    assert page.evaluate(root_px) == large
+
+    # The citizen walks away: the next one gets the usual size.
+    hurry_idle_reset(page)
+    expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible(timeout=10000)
+    expect(page.get_by_role("button", name="Huruf besar")).to_have_attribute("aria-pressed", "false")
+    assert page.evaluate(root_px) == usual
+    assert page.evaluate("() => Object.keys(sessionStorage).filter(k => k.endsWith(':text-large'))") == []
+    assert errors == []

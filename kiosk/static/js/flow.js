@@ -851,6 +851,7 @@
 
   function resetKiosk() {
     takeCarried(); // normally gone already (taken at load); never left for the next citizen
+    if (TEXT_KEY) setTextLarge(false); // and the usual text size
     carriedAt = "";
     newReport();
     state.key = null;
@@ -939,6 +940,42 @@
     return true;
   }
 
+  /* Larger text (intake/_text_size.html): online the server keeps the
+     choice in the session; here, in this page, and across its reloads (the
+     language link, a failed network on the way in: kiosk-offline.js) in this
+     tab's sessionStorage, under the prefix every reset wipes. */
+  const TEXT_KEY = CARRY_KEY ? `${CARRY_KEY}:text-large` : "";
+
+  function setTextLarge(on) {
+    doc.documentElement.classList.toggle("text-large", on);
+    const button = qs("[data-text-size]");
+    if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
+    try {
+      if (on) sessionStorage.setItem(TEXT_KEY, "1");
+      else sessionStorage.removeItem(TEXT_KEY);
+    } catch (_err) {
+      /* storage switched off: larger text for this page only */
+    }
+  }
+
+  function restoreTextLarge() {
+    if (!TEXT_KEY) return;
+    let on = false;
+    try {
+      on = sessionStorage.getItem(TEXT_KEY) === "1";
+    } catch (_err) {
+      return;
+    }
+    if (on) setTextLarge(true);
+  }
+
+  if (TEXT_KEY) {
+    doc.addEventListener("click", (event) => {
+      const button = event.target instanceof Element && event.target.closest("[data-text-size]");
+      if (button) setTextLarge(button.getAttribute("aria-pressed") !== "true");
+    });
+  }
+
   /* The next citizen starts in Indonesian, as on the online kiosk after its
      reset: this shell's Indonesian copy (`?lang=id`: the worker answers it
      with that copy whatever language this kiosk showed last). */
@@ -988,6 +1025,7 @@
     showNetwork();
     applyDefaults();
     readForms();
+    if (isKiosk) restoreTextLarge();
     if (isKiosk && restoreCarried()) return;
     if (isKiosk || !Q) {
       show("start", { push: false });

@@ -200,6 +200,14 @@
     const form = doc.querySelector("#page form.step");
     const elt = event.detail && event.detail.elt;
     if (form) capture(form, elt === form || (elt instanceof Element && form.contains(elt)));
+    // Larger text, if the citizen asked for it here (the same key in flow.js).
+    if (code && doc.documentElement.classList.contains("text-large")) {
+      try {
+        sessionStorage.setItem(`${CARRY_KEY}:text-large`, "1");
+      } catch (_err) {
+        /* storage switched off: the usual size offline */
+      }
+    }
     if (!shellUrl || !("caches" in window) || !navigator.serviceWorker || !navigator.serviceWorker.controller) return;
     // The citizen's language: the worker answers `?lang=` with that copy (the Indonesian one if it has no other).
     const lang = pageLang();
