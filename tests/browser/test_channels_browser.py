@@ -4,6 +4,7 @@ attract screen under a controlled clock. Screenshots under test-artifacts/."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -298,3 +299,41 @@ def test_admin_edits_a_channel_in_the_console(browser, live_server, live_app, ar
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("choice", ["English", "Huruf besar"])
+def test_a_kiosk_left_alone_forgets_the_last_citizens_choice_before_its_attract_screen(kiosk_page, choice, artifacts):
+    # A citizen switches to English (or larger text) on the start screen and
+    # walks away: the next one must find the kiosk in Indonesian, usual size.
+    page = kiosk_page
+    page.clock.install()
+    page.goto("/k/tebet-timur/")
+    page.get_by_role("button", name=choice).click()
+    html = page.locator("html")
+    if choice == "English":
+        expect(html).to_have_attribute("lang", "en")
+    else:
+        expect(html).to_have_class(re.compile(r"\btext-large\b"))
+    page.clock.run_for(61_000)
+    # The kiosk's reset (a real POST), then the start screen as the next citizen should find it.
+    expect(html).to_have_attribute("lang", "id")
+    expect(html).not_to_have_class(re.compile(r"\btext-large\b"))
+    expect(page.locator("dialog#attract")).to_be_hidden()
+    page.clock.run_for(61_000)
+    expect(page.locator("dialog#attract")).to_be_visible()
+    expect(page.locator("dialog#attract")).to_contain_text("Sentuh layar")
+
+
+def test_offline_the_attract_screen_opens_as_it_is_rather_than_an_error_page(kiosk_page):
+    page = kiosk_page
+    page.clock.install()
+    page.goto("/k/tebet-timur/")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.context.set_offline(True)
+    page.clock.run_for(61_000)
+    # No server to forget the choice: no POST into the browser's error page, the attract screen as it is.
+    expect(page.locator("dialog#attract")).to_be_visible()
+    expect(page.locator("dialog#attract")).to_contain_text("Touch the screen")
+    assert page.url.endswith("/k/tebet-timur/")
+    page.context.set_offline(False)

@@ -9,6 +9,12 @@
  * the server answers), so office hours, today's duty section and the form's
  * token stay fresh on a kiosk left alone for days.
  *
+ * A citizen who chose English or larger text on the start screen and walked
+ * away leaves that choice in the kiosk's session: before the attract screen
+ * shows, the kiosk forgets it, through the same reset as "Finish"
+ * (data-reset, a real POST), when the server answers; the wait then starts
+ * again on the start screen as the next citizen should find it.
+ *
  * Only the first slide comes with the start page. The others (channels with
  * their QR codes, hours, duty: most of the page's bytes) are fetched from
  * data-slides once the kiosk has been left alone for half the wait, so a
@@ -39,6 +45,7 @@
     fetchTimer: 0,
     index: 0,
     starting: false,
+    forgetting: false,
   };
 
   // The slides after the first, as fetched: {url, html, at}; one fetch at a time.
@@ -129,10 +136,41 @@
     if (stale(found)) state.fetchTimer = setTimeout(() => fetchMore(found), (seconds * 1000) / 2);
   }
 
-  function open() {
+  // What the last citizen chose on this screen: not Indonesian, or larger text.
+  function leftAChoice() {
+    const html = doc.documentElement;
+    return html.lang !== "id" || html.classList.contains("text-large");
+  }
+
+  /* The server's reset (the kiosk's /selesai, which needs no token), only
+     when the server answers: offline, a real POST would end on the
+     browser's error page, so the attract screen opens as it is. */
+  function forget(dialog) {
+    state.forgetting = true;
+    fetch(window.location.href, { method: "HEAD", cache: "no-store", credentials: "same-origin" })
+      .then((response) => {
+        if (!response.ok || !dialog.isConnected || state.starting) throw new Error(String(response.status));
+        const form = doc.createElement("form");
+        form.method = "post";
+        form.action = dialog.dataset.reset;
+        doc.body.append(form);
+        form.submit();
+      })
+      .catch(() => {
+        state.forgetting = false;
+        state.dialog = dialog;
+        open(true);
+      });
+  }
+
+  function open(forgotten = false) {
     state.waitTimer = 0;
     const dialog = state.dialog;
-    if (!dialog || !dialog.isConnected || state.starting) return;
+    if (!dialog || !dialog.isConnected || state.starting || state.forgetting) return;
+    if (!forgotten && dialog.dataset.reset && leftAChoice()) {
+      forget(dialog);
+      return;
+    }
     showSlide(0);
     if (!dialog.open) {
       try {
