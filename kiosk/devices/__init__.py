@@ -30,7 +30,12 @@ def check(kiosk: Kiosk) -> None:
 
         abort(make_response(render_template("devices/pair.html", kiosk=kiosk, form=PairForm(), unpaired=True), 403))
     if not kiosk.active:
-        abort(make_response(render_template("devices/out_of_service.html", kiosk=kiosk), 503))
+        response = make_response(render_template("devices/out_of_service.html", kiosk=kiosk), 503)
+        if request.headers.get("HX-Request"):
+            # Mid-flow, htmx would not swap a 503 in (it shows the "try
+            # again" notice): the whole page, which the browser shows as it is.
+            response.headers["HX-Refresh"] = "true"
+        abort(response)
 
 
 def device_allowed(kiosk: Kiosk) -> bool:

@@ -149,22 +149,40 @@ self.addEventListener("fetch", (event) => {
 
 /* Pages: always the network first (they carry the session and fresh data);
    nothing is stored. Offline: the cached shell that fits the path, in the
-   language that fits (offlineLanguage); the default one if that copy is missing. */
+   language that fits (offlineLanguage); the default one if that copy is missing.
+   The same where the intake flow's shells do a citizen's work (a kiosk's pages,
+   /lapor/) when the server is down behind its gateway: a 502 or 504, or our
+   own 503 "for a moment" (with Retry-After; a kiosk taken out of service
+   answers 503 without it, and that page shows). */
 async function navigate(event, url) {
+  let response;
   try {
     const preloaded = await event.preloadResponse;
-    return preloaded || (await fetch(event.request));
+    response = preloaded || (await fetch(event.request));
   } catch (err) {
-    const cache = await caches.open(CACHE);
-    const lang = await offlineLanguage(url);
-    for (const candidate of offlineCandidates(url.pathname)) {
-      for (const key of new Set([variant(candidate, lang), candidate])) {
-        const hit = await cache.match(key, { ignoreVary: true });
-        if (hit) return hit;
-      }
-    }
-    return Response.error();
+    return (await offlineShell(url)) || Response.error();
   }
+  if (serverDown(response) && INTAKE_PAGES.test(url.pathname)) return (await offlineShell(url)) || response;
+  return response;
+}
+
+const INTAKE_PAGES = /^\/(?:k\/[A-Za-z0-9_-]+|lapor)\//;
+
+function serverDown(response) {
+  return response.status === 502 || response.status === 504
+    || (response.status === 503 && response.headers.has("Retry-After"));
+}
+
+async function offlineShell(url) {
+  const cache = await caches.open(CACHE);
+  const lang = await offlineLanguage(url);
+  for (const candidate of offlineCandidates(url.pathname)) {
+    for (const key of new Set([variant(candidate, lang), candidate])) {
+      const hit = await cache.match(key, { ignoreVary: true });
+      if (hit) return hit;
+    }
+  }
+  return null;
 }
 
 function offlineCandidates(path) {

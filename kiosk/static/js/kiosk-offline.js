@@ -7,9 +7,10 @@
  *   - refills the kiosk's leased numbers (POST /k/<code>/api/nomor: the
  *     server's unused numbers with their QR codes, nothing personal) into
  *     IndexedDB, so a kiosk offline still gives a valid number.
- * On any screen, when a request cannot reach the server (htmx:sendError),
- * the citizen continues on the offline shell, if the worker holds it, in the
- * language of the page (the worker keeps it in each: `?lang=en`).
+ * On any screen, when a request cannot reach the server (htmx:sendError), or
+ * the server is down behind its gateway (502, 504, or our 503 with
+ * Retry-After), the citizen continues on the offline shell, if the worker
+ * holds it, in the language of the page (the worker keeps it in each: `?lang=en`).
  * The answers go with them (sessionStorage, below), and the online flow's
  * idempotency key from the review form: if the network failed while "Kirim
  * laporan" was in flight, the server may have stored the report already, and
@@ -134,11 +135,12 @@
     else if (String(event.detail.verb).toLowerCase() === "post") capture(form, true);
   });
 
-  // Refused by the server (422): that screen is not answered yet.
+  // Refused by the server (422): that screen is not answered yet. (A 5xx
+  // refused nothing: the server did not get to judge it.)
   doc.addEventListener("htmx:afterRequest", (event) => {
     const { elt, xhr } = event.detail || {};
     const step = stepOf(elt);
-    if (!step || !xhr || xhr.status < 400) return;
+    if (!step || !xhr || xhr.status < 400 || xhr.status >= 500) return;
     const record = readCarried();
     if (!record.done.includes(step)) return;
     record.done = record.done.filter((s) => s !== step);
@@ -195,7 +197,20 @@
   }
 
   // The server cannot be reached: the offline shell, if the worker keeps one.
-  doc.addEventListener("htmx:sendError", async (event) => {
+  doc.addEventListener("htmx:sendError", continueOffline);
+  // ... nor the app behind it: a gateway's 502 or 504 (gunicorn down behind
+  // nginx), or our own 503 "for a moment" (Retry-After: the database is down).
+  // A kiosk taken out of service answers 503 without Retry-After: not this.
+  doc.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail && event.detail.xhr;
+    if (xhr && serverDown(xhr.status, xhr.getResponseHeader("Retry-After"))) continueOffline(event);
+  });
+
+  function serverDown(status, retryAfter) {
+    return status === 502 || status === 504 || (status === 503 && Boolean(retryAfter));
+  }
+
+  async function continueOffline(event) {
     // What this screen holds, sent or not: the form the citizen just tried to send.
     const form = doc.querySelector("#page form.step");
     const elt = event.detail && event.detail.elt;
@@ -216,7 +231,7 @@
     } catch (_err) {
       /* no cache access: app.js's toast says to try again */
     }
-  });
+  }
 
   doc.addEventListener("htmx:afterSettle", onStartScreen);
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", onStartScreen, { once: true });
