@@ -87,6 +87,25 @@ def test_nginx_lets_the_largest_upload_reach_the_app():
     assert re.search(r"location\s+/static", conf) is None  # static files go through the app (minified, SRI)
 
 
+def test_nginx_answers_a_down_app_with_our_own_page():
+    conf = (DEPLOY / "nginx" / "kios-aduan.conf").read_text()
+    page = re.search(r"error_page\s+502\s+504\s+(/\S+);", conf)
+    assert page, "error_page 502 504 missing"
+    block = re.search(r"location\s*=\s*" + re.escape(page.group(1)) + r"\s*\{(.*?)\}", conf, re.S)
+    assert block and "internal;" in block.group(1) and "Retry-After" in block.group(1)
+    root = re.search(r"root\s+(/\S+);", block.group(1)).group(1)
+    # The file is where deploy/README.md puts the code (/opt/kios-aduan).
+    html_file = ROOT / (root.removeprefix("/opt/kios-aduan/") + page.group(1))
+    assert root.startswith("/opt/kios-aduan/") and html_file.exists(), html_file
+    # The app's own 503 (its database down) must reach the browser as it is.
+    assert "proxy_intercept_errors on" not in conf
+    html = html_file.read_text()
+    # Nothing to fetch while the app is down; Indonesian first, English too; 112 for emergencies.
+    assert re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html) is None
+    assert '<html lang="id">' in html and 'lang="en"' in html and "112" in html
+    assert "tidak dapat dihubungi" in html and "cannot be reached" in html
+
+
 @pytest.fixture
 def pg_database():
     name, url = _create_pg_database()
