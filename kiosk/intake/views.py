@@ -42,7 +42,6 @@ from backend.validation import Invalid
 from kiosk import devices, receipts
 from kiosk.errors import render_error
 from kiosk.helpers import TEXT_LARGE, WIB
-from kiosk.main.views import back_to
 from kiosk.intake.forms import (
     CategoryForm,
     DescriptionForm,
@@ -52,6 +51,7 @@ from kiosk.intake.forms import (
     StepForm,
     SubmitForm,
 )
+from kiosk.main.views import back_to
 
 bp = Blueprint("intake", __name__)
 
