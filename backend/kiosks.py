@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -136,3 +137,23 @@ def heartbeat_late(kiosk: Kiosk, now: datetime | None = None) -> bool:
 def printer_problem(kiosk: Kiosk) -> str | None:
     status = (kiosk.printer_status or "").strip()
     return None if status.lower() in PRINTER_OK else status
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """An active kiosk the people of its office should look at now."""
+
+    kiosk: Kiosk
+    offline: bool  # no heartbeat for three intervals (heartbeat_late)
+    printer: str | None  # what its printer reports, when not ok (printer_problem)
+
+
+def needing_attention(where, now: datetime | None = None) -> list[Trouble]:
+    """Active kiosks matching `where` (e.g. auth.scope_clause(user, Kiosk.office_id))
+    that are off or offline, or whose printer reports a problem: what the desk
+    can fix (turn it on, its cable, the paper). Out-of-service kiosks are left
+    out: someone took them out on purpose."""
+    now = now or utcnow()
+    rows = db.session.scalars(select(Kiosk).where(Kiosk.active.is_(True), where).order_by(Kiosk.name)).all()
+    troubles = [Trouble(k, heartbeat_late(k, now), printer_problem(k)) for k in rows]
+    return [t for t in troubles if t.offline or t.printer]

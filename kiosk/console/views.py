@@ -29,9 +29,10 @@ from sqlalchemy.orm import selectinload
 
 from backend import aliases, auth, delivery_refusals, intake, privacy, retention, workdays
 from backend.crm import manual as crm_manual
+from backend import kiosks as kiosk_rules
 from backend.crm import outbox as crm_outbox
 from backend.extensions import csrf, db
-from backend.models import Category, CategoryGroup, Complaint, Office, OfficeKind, OutboxItem, utcnow
+from backend.models import Category, CategoryGroup, Complaint, Kiosk, Office, OfficeKind, OutboxItem, utcnow
 from backend.monitoring.scope import DAYS_OUT_OF_RANGE
 from backend.numbering import NumberError, parse_number
 from backend.statuses import CHANNEL_LABELS, STATUSES, Channel, Identity
@@ -211,10 +212,13 @@ def queue():
     counts = _waiting_counts(user)
     # Citizens hold receipts whose numbers are not in the system: the desk must see that here.
     refused = delivery_refusals.open_count_in_scope(user) if auth.allowed(user, "kiosk_refusals") else 0
+    # The office's own kiosks that are off or out of paper: the desk is who can fix that, now.
+    kiosk_troubles = (kiosk_rules.needing_attention(auth.scope_clause(user, Kiosk.office_id))
+                      if auth.allowed(user, "intake") else [])
     elsewhere = _elsewhere(user, form.q.data) if total == 0 and not problems else None
     return render_template("console/queue.html", form=form, rows=rows, total=total, page=page, pages=pages,
                            args=args, problems=problems, counts=counts, refused=refused, elsewhere=elsewhere,
-                           section="queue")
+                           kiosk_troubles=kiosk_troubles, section="queue")
 
 
 def _waiting_counts(user) -> dict[str, int]:
