@@ -18,9 +18,10 @@ Definitions
   open past the limit = not finished and submitted more than
   FOLLOW_UP_DAYS (7) days before now; finished late = closed more than 7
   days after submission.
-- A kiosk is offline when its last heartbeat is older than
-  MONITORING_KIOSK_OFFLINE_MINUTES (5); its uptime over the range (up to
-  now) is heartbeats x KIOSK_HEARTBEAT_SECONDS / the seconds of the range.
+- A kiosk is offline as the console says it is "silent": no heartbeat for
+  three KIOSK_HEARTBEAT_SECONDS (backend/kiosks.py heartbeat_late); its
+  uptime over the range (up to now) is heartbeats x KIOSK_HEARTBEAT_SECONDS
+  / the seconds of the range.
 
 Where they come from: the rollup tables (backend/monitoring/rollup.py):
 whole months from month rows, the days at the ends of the range from day
@@ -464,9 +465,7 @@ def ack_percentiles(facets: dict[str, dict[str, int]], fractions=(0.5, 0.95)) ->
 
 
 def kiosk_states(scope: Scope) -> list[KioskState]:
-    cfg = current_app.config
-    offline_after = timedelta(minutes=cfg.get("MONITORING_KIOSK_OFFLINE_MINUTES", 5))
-    interval = cfg.get("KIOSK_HEARTBEAT_SECONDS", 60)
+    interval = current_app.config.get("KIOSK_HEARTBEAT_SECONDS", 60)
     now = scope.at
     q = select(Kiosk).where(Kiosk.active.is_(True)).order_by(Kiosk.code)
     if scope.office_ids is not None:
@@ -488,7 +487,7 @@ def kiosk_states(scope: Scope) -> list[KioskState]:
         uptime = None if window <= 0 else min(1.0, int(beats.get(k.id, 0)) * interval / window)
         node = scope.tree.by_id[k.office_id]
         out.append(KioskState(k.code, k.name, node.code, node.title, last,
-                              last is None or now - last > offline_after, kiosk_rules.printer_problem(k), uptime))
+                              kiosk_rules.heartbeat_late(k, now), kiosk_rules.printer_problem(k), uptime))
     return out
 
 
