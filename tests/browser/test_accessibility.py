@@ -98,6 +98,7 @@ def context_for(browser, live_server):
 def switch_to_english(page):
     page.locator(".lang__btn[lang=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.wait_for_load_state("load")  # the new page's scripts (timers) have run
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -117,6 +118,7 @@ def test_kiosk_flow_is_accessible(context_for, artifacts, tmp_path, lang):
         # First the kiosk forgets the last citizen's English (attract.js): the
         # attract screen is the next citizen's, in Indonesian.
         expect(page.locator("html")).to_have_attribute("lang", "id")
+        page.wait_for_load_state("load")
         page.clock.run_for(61_000)
     expect(page.locator("dialog#attract")).to_be_visible()
     slides = page.locator("[data-attract-slide]")

@@ -314,10 +314,12 @@ def test_a_kiosk_left_alone_forgets_the_last_citizens_choice_before_its_attract_
         expect(html).to_have_attribute("lang", "en")
     else:
         expect(html).to_have_class(re.compile(r"\btext-large\b"))
+    page.wait_for_load_state("load")  # attract.js armed its wait on the new page
     page.clock.run_for(61_000)
     # The kiosk's reset (a real POST), then the start screen as the next citizen should find it.
     expect(html).to_have_attribute("lang", "id")
     expect(html).not_to_have_class(re.compile(r"\btext-large\b"))
+    page.wait_for_load_state("load")
     expect(page.locator("dialog#attract")).to_be_hidden()
     page.clock.run_for(61_000)
     expect(page.locator("dialog#attract")).to_be_visible()
@@ -330,6 +332,7 @@ def test_offline_the_attract_screen_opens_as_it_is_rather_than_an_error_page(kio
     page.goto("/k/tebet-timur/")
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.wait_for_load_state("load")  # attract.js armed its wait on the new page
     page.context.set_offline(True)
     page.clock.run_for(61_000)
     # No server to forget the choice: no POST into the browser's error page, the attract screen as it is.

@@ -473,6 +473,7 @@
    * --------------------------------------------------------------------- */
   const SWITCH_KEY = "kios-aduan:answers:header-switch";
   const NOT_CARRIED = new Set(["csrf_token", "idempotency_key"]);
+  const NOT_ANSWERS = new Set(["file", "submit", "button", "reset", "hidden"]); // input types
 
   const stepForm = () => doc.querySelector("#main form.step");
 
@@ -480,7 +481,7 @@
     const fields = [];
     for (const el of form.elements) {
       if (!el.name || NOT_CARRIED.has(el.name) || el.disabled) continue;
-      if (["file", "submit", "button", "reset", "hidden"].includes(el.type)) continue;
+      if (NOT_ANSWERS.has(el.type)) continue;
       if (el.type === "radio" || el.type === "checkbox") fields.push([el.name, el.value, el.checked]);
       else fields.push([el.name, el.value]);
     }
@@ -521,7 +522,7 @@
             el.checked = checked;
             changed.add(el);
           }
-        } else if (!["file", "submit", "button", "reset", "hidden"].includes(el.type) && el.value !== value) {
+        } else if (!NOT_ANSWERS.has(el.type) && el.value !== value) {
           el.value = value;
           changed.add(el);
         }

@@ -136,6 +136,9 @@
     if (stale(found)) state.fetchTimer = setTimeout(() => fetchMore(found), (seconds * 1000) / 2);
   }
 
+  // Whether the server answers this page now (a kiosk offline keeps its screen).
+  const serverAnswers = () => fetch(window.location.href, { method: "HEAD", cache: "no-store", credentials: "same-origin" });
+
   // What the last citizen chose on this screen: not Indonesian, or larger text.
   function leftAChoice() {
     const html = doc.documentElement;
@@ -147,7 +150,7 @@
      browser's error page, so the attract screen opens as it is. */
   function forget(dialog) {
     state.forgetting = true;
-    fetch(window.location.href, { method: "HEAD", cache: "no-store", credentials: "same-origin" })
+    serverAnswers()
       .then((response) => {
         if (!response.ok || !dialog.isConnected || state.starting) throw new Error(String(response.status));
         const form = doc.createElement("form");
@@ -197,7 +200,7 @@
   function refresh() {
     state.refreshTimer = 0;
     if (!isOpen()) return;
-    fetch(window.location.href, { method: "HEAD", cache: "no-store", credentials: "same-origin" })
+    serverAnswers()
       .then((response) => {
         if (response.ok && isOpen()) window.location.reload();
         else scheduleRefresh();
