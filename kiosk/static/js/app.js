@@ -466,10 +466,10 @@
    * Each switch is a form of its own in the header (main/_language.html,
    * intake/_text_size.html), a real POST that reloads the page: what was
    * typed or tapped on the screen but not yet sent (a paragraph typed on a
-   * touch keyboard) would be lost. It waits in this tab's sessionStorage across the reload, for this
-   * address only, and is put back once. The key has the prefix the idle reset
-   * wipes (wipeCarried): the next citizen never finds it. A chosen photo
-   * cannot come along (a script cannot set a file input).
+   * touch keyboard) would be lost. It waits in this tab's sessionStorage
+   * across the reload, for this address only, and is put back once. The key
+   * has the prefix the idle reset wipes (wipeCarried): the next citizen never
+   * finds it. A chosen photo cannot come along (a script cannot set a file input).
    * --------------------------------------------------------------------- */
   const SWITCH_KEY = "kios-aduan:answers:header-switch";
   const NOT_CARRIED = new Set(["csrf_token", "idempotency_key"]);
