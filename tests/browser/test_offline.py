@@ -738,6 +738,7 @@ def test_kiosk_with_larger_text_cut_off_keeps_it_until_the_next_citizen(device, 
     usual = page.evaluate(root_px)
     page.get_by_role("button", name="Huruf besar").click()
     expect(page.locator("html")).to_have_class(re.compile(r"\btext-large\b"))
+    page.wait_for_load_state("load")  # the new page's stylesheets are in
     large = page.evaluate(root_px)
     assert large > usual
     page.get_by_role("button", name="Mulai melapor").click()
@@ -748,6 +749,7 @@ def test_kiosk_with_larger_text_cut_off_keeps_it_until_the_next_citizen(device, 
     page.get_by_role("button", name="Lanjut").click()
     expect(page.locator("[data-step=location]")).to_be_visible()
     assert "/k/tebet-timur/luring/" in page.url
+    page.wait_for_load_state("load")
     assert page.evaluate(root_px) == large
     toggle = page.get_by_role("button", name="Huruf besar")
     expect(toggle).to_have_attribute("aria-pressed", "true")

@@ -20,6 +20,9 @@ def sized_kiosk(request, browser, live_server):
 
 
 def root_px(page) -> float:
+    # After a navigation (each switch is a real POST): measured once the new
+    # page's stylesheets are in, not while they load (the browser's 16 px).
+    page.wait_for_load_state("load")
     return page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
 
 
