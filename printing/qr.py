@@ -65,6 +65,20 @@ def qr_svg(data: str, *, title: str = "") -> str:
     )
 
 
+def qr_bits(data: str) -> dict:
+    """The code's modules (quiet zone included) packed for the JSON API: row
+    by row, eight modules a byte, the first the high bit, in base64, with the
+    side's length. The kiosk draws from it the same <svg> as `qr_svg`
+    (kiosk/static/js/flow.js qrSvg) at a third of the bytes: every kiosk
+    fetches ten leased numbers' codes on its first load."""
+    matrix = qr_matrix(data)
+    packed = bytearray((len(matrix) ** 2 + 7) // 8)
+    for i, dark in enumerate(dark for row in matrix for dark in row):
+        if dark:
+            packed[i >> 3] |= 0x80 >> (i & 7)
+    return {"size": len(matrix), "bits": base64.b64encode(bytes(packed)).decode("ascii")}
+
+
 @lru_cache(maxsize=512)
 def qr_png_data_url(data: str, *, module_px: int = 4) -> str:
     """A `data:image/png` URL of the code: black on white, 8-bit grey.

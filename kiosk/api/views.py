@@ -43,7 +43,7 @@ from kiosk.helpers import localized, tracking_url
 from kiosk.receipts import _office_address
 from kiosk.tracking import views as tracking
 from kiosk.tracking.views import MESSAGES as TRACKING_MESSAGES
-from printing.qr import qr_svg
+from printing.qr import qr_bits
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -251,7 +251,8 @@ def _iso(dt: datetime) -> str:
 @limiter.limit(_cfg("RATELIMIT_API_LEASE"), key_func=_per_kiosk)
 def lease(kiosk_code: str):
     """The kiosk's unused leased numbers, topped up; each with its tracking QR
-    code, so that a kiosk whose network is down can print a full receipt.
+    code (its modules packed, a third of the SVG's bytes: kiosk/static/js/flow.js
+    draws it), so that a kiosk whose network is down can print a full receipt.
     Numbers printed offline but not delivered yet are among them: the kiosk
     drops those it has queued."""
     _check_origin()
@@ -261,7 +262,7 @@ def lease(kiosk_code: str):
     numbers = [str(n) for n in leases.refill(kiosk)]
     office = kiosk.office
     return _json({
-        "numbers": [{"number": n, "tracking_url": tracking_url(n), "qr_svg": qr_svg(tracking_url(n))}
+        "numbers": [{"number": n, "tracking_url": tracking_url(n), "qr": qr_bits(tracking_url(n))}
                     for n in numbers],
         "office": {"code": office.code, "name": office.title, "address": _office_address(office)},
     })

@@ -18,6 +18,7 @@ from backend.extensions import db
 from backend.models import Category, Complaint
 from tests.browser.test_intake_browser import assert_touch_targets
 from tests.conftest import TEST_CONFIG
+from printing.qr import qr_svg
 from tests.printing import paper
 
 PRINT_SPY = "window.__prints = 0; window.print = () => { window.__prints += 1; };"
@@ -352,6 +353,11 @@ def test_kiosk_with_the_network_cut_numbers_prints_and_sends_later(device, live_
     assert number == leased[0]
     expect(receipt).to_contain_text("Kelurahan Tebet Timur")
     expect(receipt).to_contain_text("Siti Rahayu")
+    # Its QR code, drawn by the page from the lease's packed modules, is the server's own, line for line.
+    drawn = receipt.locator(".rcpt svg.qr").first.evaluate(
+        "e => [e.getAttribute('viewBox'), e.querySelector('path').getAttribute('d')]")
+    server = qr_svg(f"{TEST_CONFIG['PUBLIC_BASE_URL']}/lacak/{number}")
+    assert drawn == [re.search(r'viewBox="([^"]+)"', server).group(1), re.search(r' d="([^"]+)"', server).group(1)]
     shot(page, artifacts, "3-luring-tanda-terima")
     assert complaint_numbered(live_app, number) is None  # not sent yet: the network is down
     page.get_by_role("button", name="Cetak tanda terima").click()

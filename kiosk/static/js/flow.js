@@ -843,10 +843,45 @@
     const qr = frag.querySelector("[data-receipt-qr]");
     if (qr) {
       const holder = doc.createElement("template");
-      holder.innerHTML = lease.qr_svg || ""; // the server's SVG, from the lease
+      // The server's code for this number, from the lease (an older lease may hold the SVG itself).
+      holder.innerHTML = lease.qr_svg || qrSvg(lease.qr);
       qr.replaceWith(holder.content);
     }
     qs("[data-receipt-slot]", screens.receipt).replaceChildren(frag);
+  }
+
+  /* A leased number's QR code, drawn as the server draws it (printing/qr.py
+     qr_svg: one path, a line per run of dark modules, moves relative to the
+     end of the run before) from the modules the lease carries packed
+     (qr_bits: row by row, eight a byte, the first the high bit; base64). */
+  function qrSvg(qr) {
+    if (!qr || !Number.isInteger(qr.size) || typeof qr.bits !== "string") return "";
+    const n = qr.size;
+    let bytes;
+    try {
+      bytes = Uint8Array.from(atob(qr.bits), (c) => c.charCodeAt(0));
+    } catch (_err) {
+      return "";
+    }
+    const dark = (x, y) => (bytes[(y * n + x) >> 3] & (0x80 >> ((y * n + x) & 7))) !== 0;
+    let d = "";
+    let at = null; // where the previous run ended
+    for (let y = 0; y < n; y += 1) {
+      let x = 0;
+      while (x < n) {
+        if (!dark(x, y)) {
+          x += 1;
+          continue;
+        }
+        const start = x;
+        while (x < n && dark(x, y)) x += 1;
+        d += at ? `m${start - at[0]} ${y - at[1]}h${x - start}` : `M${start} ${y}.5h${x - start}`;
+        at = [x, y];
+      }
+    }
+    return `<svg class="qr" role="img" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${n} ${n}" `
+      + `shape-rendering="crispEdges"><rect width="${n}" height="${n}" fill="#fff"/>`
+      + `<path stroke="#000" fill="none" d="${d}"/></svg>`;
   }
 
   function resetKiosk() {
