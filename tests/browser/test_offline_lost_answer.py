@@ -121,6 +121,7 @@ def test_changed_answers_offline_go_under_a_new_key(device, live_app):
     page.get_by_role("button", name="Mulai melapor").click()
     page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
     page.get_by_role("button", name="Lanjut").click()
+    expect(page.locator("h1")).to_contain_text("Di mana")  # a tap during the request is dropped
     page.get_by_role("button", name="Lanjut").click()  # the kiosk's own kelurahan
     text = "Trotoar amblas di depan sekolah dasar, anak-anak harus lewat jalan raya."
     page.locator("textarea").fill(text)

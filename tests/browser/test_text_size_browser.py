@@ -91,6 +91,8 @@ def test_switching_text_size_keeps_what_was_typed(kiosk_page):
     page.get_by_role("button", name="Mulai melapor").click()
     page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
     page.get_by_role("button", name="Lanjut").click()
+    # A tap while the last step's request is in flight is dropped (htmx), so wait for each screen.
+    expect(page.locator("h1")).to_contain_text("Di mana")
     page.get_by_role("button", name="Lanjut").click()
     text = "Saluran air tersumbat di depan sekolah."
     page.locator("textarea").fill(text)
