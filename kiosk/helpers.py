@@ -98,12 +98,26 @@ def vendored(package_id: str) -> str:
     return url_for("static", filename=_vendored_paths()[package_id])
 
 
-TEXT_LARGE = "text_large"  # session key: the citizen at this kiosk asked for larger text
+# What the citizen at a kiosk may change about its screens, for their
+# session only (kiosk/intake/views.py display): each is a class of <html>
+# (kiosk/static/css/app.css) and a toggle (intake/_display_toggle.html).
+# text-large: larger reading text (kiosks block pinch zoom).
+# reach-low: the screen's content lowered, within reach from a wheelchair
+# on a tall portrait kiosk.
+DISPLAY_CHOICES = ("text-large", "reach-low")
+DISPLAY = "display"  # session key: the choices made, a list
 
 
-def text_large() -> bool:
-    """Larger text on this kiosk's screens (kiosk/intake/views.py text_size)."""
-    return g.get("kiosk") is not None and bool(session.get(TEXT_LARGE))
+def display_choices() -> list[str]:
+    """The display choices the citizen at this kiosk has made."""
+    if g.get("kiosk") is None:
+        return []
+    chosen = session.get(DISPLAY) or ()
+    return [choice for choice in DISPLAY_CHOICES if choice in chosen]
+
+
+def display_on(choice: str) -> bool:
+    return choice in display_choices()
 
 
 def here() -> str:
@@ -125,7 +139,8 @@ def register(app: Flask) -> None:
         channel_labels=statuses.CHANNEL_LABELS,
         identity_labels=statuses.IDENTITY_LABELS,
         Identity=statuses.Identity,
-        text_large=text_large,
+        display_choices=display_choices,
+        display_on=display_on,
         here=here,
     )
     app.jinja_env.filters["wib"] = wib

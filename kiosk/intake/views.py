@@ -41,7 +41,7 @@ from backend.statuses import IDENTITY_LABELS, Channel, Identity
 from backend.validation import Invalid
 from kiosk import devices, receipts
 from kiosk.errors import render_error
-from kiosk.helpers import TEXT_LARGE, WIB
+from kiosk.helpers import DISPLAY, DISPLAY_CHOICES, WIB
 from kiosk.intake.forms import (
     CategoryForm,
     DescriptionForm,
@@ -654,16 +654,23 @@ def print_receipt():
     return redirect(url_for(".receipt"), code=303)
 
 
-@bp.post("/huruf")
-def text_size():
-    """Kiosks: larger text for the citizen at the screen. A kiosk blocks
-    pinch zoom (a zoomed screen would stay zoomed for the next citizen), so
-    this button is how its text grows. It lives in the session: Finish and
-    the idle reset, which clear the session, bring the next citizen the usual
-    size. Phones have their own zoom."""
+@bp.post("/tampilan")
+def display():
+    """Kiosks: a display choice of the citizen at the screen (kiosk/helpers.py
+    DISPLAY_CHOICES): larger text, since a kiosk blocks pinch zoom (a zoomed
+    screen would stay zoomed for the next citizen); the content lowered
+    within reach. It lives in the session: Finish and the idle reset, which
+    clear the session, give the next citizen the usual screen. Phones have
+    their own zoom and are held in the hand."""
     if g.kiosk is None:
         abort(404)
-    session[TEXT_LARGE] = request.form.get("size") == "large"
+    choice = request.form.get("choice")
+    if choice not in DISPLAY_CHOICES:
+        abort(400)
+    chosen = set(session.get(DISPLAY) or ()) - {choice}
+    if request.form.get("on") == "1":
+        chosen.add(choice)
+    session[DISPLAY] = sorted(chosen)
     return redirect(back_to(request.form.get("next")), code=303)
 
 

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend import damm
+from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Category, Complaint
 from tests.browser.test_intake_browser import assert_touch_targets
@@ -25,6 +26,7 @@ PRINT_SPY = "window.__prints = 0; window.print = () => { window.__prints += 1; }
 PHONE = dict(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2,
              locale="id-ID", timezone_id="Asia/Jakarta")
 KIOSK = dict(viewport={"width": 1280, "height": 800}, has_touch=True, locale="id-ID", timezone_id="Asia/Jakarta")
+PORTRAIT_KIOSK = {**KIOSK, "viewport": {"width": 1080, "height": 1920}}
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 NUMBER = re.compile(r"^\d{4}-\d{2}-\d{5}-\d$")
 DESCRIPTION = "Lubang besar di tengah jalan sejak minggu lalu, motor sering jatuh."
@@ -40,7 +42,7 @@ def device(browser_type, browser_type_launch_args, live_server, tmp_path):
     def open_device(kind: str):
         context = browser_type.launch_persistent_context(
             str(tmp_path / f"profile-{len(contexts)}"), base_url=live_server, **browser_type_launch_args,
-            **(PHONE if kind == "phone" else KIOSK))
+            **{"phone": PHONE, "portrait-kiosk": PORTRAIT_KIOSK}.get(kind, KIOSK))
         contexts.append(context)
         page = context.pages[0] if context.pages else context.new_page()
         return page
@@ -594,10 +596,12 @@ def test_without_javascript_the_phone_start_posts_to_the_server_flow(browser, li
 
 def set_category_active(live_app, code: str, active: bool) -> int:
     """Switch a category on or off (officers do, in the console); its id."""
-    with live_app.app_context():
+    # Read and written under the write lock from the start (the app's way): a
+    # read first and a write after would meet the live server's writes with
+    # SQLite's "database is locked" rather than wait for them.
+    with live_app.app_context(), immediate_transaction():
         category = db.session.scalars(select(Category).filter_by(code=code)).one()
         category.active = active
-        db.session.commit()
         return category.id
 
 
@@ -736,6 +740,17 @@ def test_kiosk_in_english_cut_off_continues_in_english_until_the_next_citizen(de
     assert errors == []
 
 
+def cut_off_after_the_category(page):
+    """From the online kiosk's start screen: a category chosen, then the
+    network fails as the citizen goes on, to the offline shell's next screen."""
+    page.get_by_role("button", name="Mulai melapor").click()
+    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.locator("[data-step=location]")).to_be_visible()
+    assert "/k/tebet-timur/luring/" in page.url
+
+
 def test_kiosk_with_larger_text_cut_off_keeps_it_until_the_next_citizen(device, artifacts):
     page = device("kiosk")
     errors = watch_errors(page)
@@ -747,14 +762,8 @@ def test_kiosk_with_larger_text_cut_off_keeps_it_until_the_next_citizen(device, 
     page.wait_for_load_state("load")  # the new page's stylesheets are in
     large = page.evaluate(root_px)
     assert large > usual
-    page.get_by_role("button", name="Mulai melapor").click()
-    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
-
     # The network fails as the citizen goes on: the offline shell, in larger text still.
-    page.context.set_offline(True)
-    page.get_by_role("button", name="Lanjut").click()
-    expect(page.locator("[data-step=location]")).to_be_visible()
-    assert "/k/tebet-timur/luring/" in page.url
+    cut_off_after_the_category(page)
     page.wait_for_load_state("load")
     assert page.evaluate(root_px) == large
     toggle = page.get_by_role("button", name="Huruf besar")

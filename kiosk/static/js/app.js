@@ -11,7 +11,7 @@
  *  5. Network failure toast (#net-error)
  *  6. Kiosk hardening (context menu, double-tap and pinch zoom)
  *  7. Receipts: print at kiosks ([data-print]), share on phones ([data-share])
- *  8. Language and text size: the screen's unsent answers come along ([data-keeps-answers])
+ *  8. Language and display choices: the screen's unsent answers come along ([data-keeps-answers])
  */
 (() => {
   "use strict";
@@ -461,10 +461,10 @@
   }
 
   /* ------------------------------------------------------------------------
-   * 8. Language and text size: the screen's unsent answers come along
+   * 8. Language and display choices: the screen's unsent answers come along
    *
-   * Each switch is a form of its own in the header (main/_language.html,
-   * intake/_text_size.html), a real POST that reloads the page: what was
+   * Each switch is a form of its own (main/_language.html,
+   * intake/_display_toggle.html), a real POST that reloads the page: what was
    * typed or tapped on the screen but not yet sent (a paragraph typed on a
    * touch keyboard) would be lost. It waits in this tab's sessionStorage
    * across the reload, for this address only, and is put back once. The key

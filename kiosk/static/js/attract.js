@@ -139,10 +139,11 @@
   // Whether the server answers this page now (a kiosk offline keeps its screen).
   const serverAnswers = () => fetch(window.location.href, { method: "HEAD", cache: "no-store", credentials: "same-origin" });
 
-  // What the last citizen chose on this screen: not Indonesian, or larger text.
+  // What the last citizen chose on this screen: not Indonesian, or a display choice (larger text...).
   function leftAChoice() {
     const html = doc.documentElement;
-    return html.lang !== "id" || html.classList.contains("text-large");
+    const displayed = Array.from(doc.querySelectorAll("[data-display]"), (b) => b.dataset.display);
+    return html.lang !== "id" || displayed.some((choice) => html.classList.contains(choice));
   }
 
   /* The server's reset (the kiosk's /selesai, which needs no token), only

@@ -886,7 +886,7 @@
 
   function resetKiosk() {
     takeCarried(); // normally gone already (taken at load); never left for the next citizen
-    if (TEXT_KEY) setTextLarge(false); // and the usual text size
+    if (CARRY_KEY) for (const choice of displayChoices()) setDisplay(choice, false); // and the usual screen
     carriedAt = "";
     newReport();
     state.key = null;
@@ -975,39 +975,41 @@
     return true;
   }
 
-  /* Larger text (intake/_text_size.html): online the server keeps the
-     choice in the session; here, in this page, and across its reloads (the
-     language link, a failed network on the way in: kiosk-offline.js) in this
-     tab's sessionStorage, under the prefix every reset wipes. */
-  const TEXT_KEY = CARRY_KEY ? `${CARRY_KEY}:text-large` : "";
+  /* Display choices (intake/_display_toggle.html: larger text, the screen
+     lowered): online the server keeps them in the session; here, in this
+     page, and across its reloads (the language link, a failed network on
+     the way in: kiosk-offline.js) in this tab's sessionStorage, one key
+     each under the prefix every reset wipes. */
+  const displayKey = (choice) => `${CARRY_KEY}:${choice}`;
+  const displayChoices = () => [...new Set(qsa("[data-display]").map((b) => b.dataset.display))];
 
-  function setTextLarge(on) {
-    doc.documentElement.classList.toggle("text-large", on);
-    const button = qs("[data-text-size]");
-    if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
+  function setDisplay(choice, on) {
+    doc.documentElement.classList.toggle(choice, on);
+    for (const button of qsa(`[data-display="${choice}"]`)) button.setAttribute("aria-pressed", on ? "true" : "false");
     try {
-      if (on) sessionStorage.setItem(TEXT_KEY, "1");
-      else sessionStorage.removeItem(TEXT_KEY);
+      if (on) sessionStorage.setItem(displayKey(choice), "1");
+      else sessionStorage.removeItem(displayKey(choice));
     } catch (_err) {
-      /* storage switched off: larger text for this page only */
+      /* storage switched off: for this page only */
     }
   }
 
-  function restoreTextLarge() {
-    if (!TEXT_KEY) return;
-    let on = false;
-    try {
-      on = sessionStorage.getItem(TEXT_KEY) === "1";
-    } catch (_err) {
-      return;
+  function restoreDisplay() {
+    for (const choice of displayChoices()) {
+      let on = false;
+      try {
+        on = sessionStorage.getItem(displayKey(choice)) === "1";
+      } catch (_err) {
+        return;
+      }
+      if (on) setDisplay(choice, true);
     }
-    if (on) setTextLarge(true);
   }
 
-  if (TEXT_KEY) {
+  if (CARRY_KEY) {
     doc.addEventListener("click", (event) => {
-      const button = event.target instanceof Element && event.target.closest("[data-text-size]");
-      if (button) setTextLarge(button.getAttribute("aria-pressed") !== "true");
+      const button = event.target instanceof Element && event.target.closest("[data-display]");
+      if (button) setDisplay(button.dataset.display, button.getAttribute("aria-pressed") !== "true");
     });
   }
 
@@ -1060,7 +1062,7 @@
     showNetwork();
     applyDefaults();
     readForms();
-    if (isKiosk) restoreTextLarge();
+    if (isKiosk) restoreDisplay();
     if (isKiosk && restoreCarried()) return;
     if (isKiosk || !Q) {
       show("start", { push: false });

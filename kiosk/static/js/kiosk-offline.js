@@ -215,12 +215,13 @@
     const form = doc.querySelector("#page form.step");
     const elt = event.detail && event.detail.elt;
     if (form) capture(form, elt === form || (elt instanceof Element && form.contains(elt)));
-    // Larger text, if the citizen asked for it here (the same key in flow.js).
-    if (code && doc.documentElement.classList.contains("text-large")) {
+    // The display choices made here (larger text, the screen lowered): the same keys in flow.js.
+    for (const button of code ? doc.querySelectorAll("[data-display]") : []) {
+      if (!doc.documentElement.classList.contains(button.dataset.display)) continue;
       try {
-        sessionStorage.setItem(`${CARRY_KEY}:text-large`, "1");
+        sessionStorage.setItem(`${CARRY_KEY}:${button.dataset.display}`, "1");
       } catch (_err) {
-        /* storage switched off: the usual size offline */
+        /* storage switched off: the usual screen offline */
       }
     }
     if (!shellUrl || !("caches" in window) || !navigator.serviceWorker || !navigator.serviceWorker.controller) return;
