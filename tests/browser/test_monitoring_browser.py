@@ -172,3 +172,36 @@ def test_the_console_fits_a_phone(browser, live_server, live_app, artifacts):
         assert errors == []
     finally:
         context.close()
+
+
+def test_lists_of_complaints_read_as_cards_on_a_phone(browser, live_server, live_app, artifacts):
+    # A table scrolled sideways would show a phone only the number and the date;
+    # each complaint is a card there, every value beside its column's name.
+    from backend import intake
+
+    with live_app.app_context():
+        intake.submit(intake.IntakeRequest(
+            idempotency_key="cards-on-a-phone", channel="kiosk", category_code="SALURAN", kelurahan_code="0101",
+            description="Got di depan sekolah tersumbat lumpur, air meluap ke jalan.", identity="anonymous",
+            consent=True, kiosk_code="tebet-timur"))
+    officer(live_app, "petugas.ponsel", "petugas", "0101", full_name="Budi Santoso")
+    context, page = signed_in(browser, live_server, "petugas.ponsel", device=PHONE)
+    try:
+        page.goto("/petugas/")
+        wrap = page.locator(".table-wrap").first
+        wide = """w => Array.from(w.querySelectorAll('tbody *'))
+            .filter(e => e.getBoundingClientRect().right > w.getBoundingClientRect().right).map(e => e.outerHTML.slice(0, 80))"""
+        assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), wrap.evaluate(wide)
+        card = page.locator("table.table--cards tbody tr").first
+        status = card.locator("td[data-label=Status]")
+        box = status.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box  # on the screen's width, no sideways swipe
+        assert status.evaluate("td => getComputedStyle(td, '::before').content") == '"Status"'
+        expect(page.locator("table.table--cards thead")).not_to_be_in_viewport()  # read by screen readers only
+        shot(page, artifacts, "antrean-360")
+        # At a desk, the same list is a table with its header row.
+        page.set_viewport_size({"width": 1366, "height": 860})
+        expect(page.locator("table.table--cards thead th").first).to_be_visible()
+        assert status.evaluate("td => getComputedStyle(td).display") == "table-cell"
+    finally:
+        context.close()
