@@ -89,6 +89,10 @@ class Config:
         self.KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
         # How long the "are you still there?" warning shows before the reset.
         self.KIOSK_IDLE_WARNING_SECONDS = _env_int("KIOSK_IDLE_WARNING_SECONDS", 20)
+        # Kiosks are touch screens without a keyboard: a text field brings up
+        # the page's own on-screen keyboard (kiosk/static/js/keyboard.js).
+        # Off for kiosks whose system shows one of its own.
+        self.KIOSK_ONSCREEN_KEYBOARD = _env_bool("KIOSK_ONSCREEN_KEYBOARD", True)
         # The start screen, untouched this long, turns into the attract screen
         # (kiosk/static/js/attract.js): slides of this many seconds each; it
         # reloads itself this often so that hours, duty and tokens stay fresh.

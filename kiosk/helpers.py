@@ -84,18 +84,19 @@ def crm_tracking_url(crm_number: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _vendored_paths() -> dict[str, str]:
-    """Package id -> its first file, from the vendoring manifest (one source of versions)."""
+def _vendored_paths() -> dict[str, list[str]]:
+    """Package id -> its files, from the vendoring manifest (one source of versions)."""
     manifest = json.loads((Path(__file__).parent / "static" / "vendor" / "manifest.json").read_text())
-    out = {}
-    for pkg in manifest["packages"]:
-        dest = pkg["files"][0]["dest"].replace("{version}", pkg["version"])
-        out[pkg["id"]] = str(Path(dest).relative_to(Path("kiosk/static")))
-    return out
+    return {
+        pkg["id"]: [str(Path(f["dest"].replace("{version}", pkg["version"])).relative_to(Path("kiosk/static")))
+                    for f in pkg["files"]]
+        for pkg in manifest["packages"]
+    }
 
 
-def vendored(package_id: str) -> str:
-    return url_for("static", filename=_vendored_paths()[package_id])
+def vendored(package_id: str, nth: int = 0) -> str:
+    """The URL of a vendored package's file: its first (the script), or the nth in the manifest."""
+    return url_for("static", filename=_vendored_paths()[package_id][nth])
 
 
 # What the citizen at a kiosk may change about its screens, for their

@@ -406,12 +406,15 @@ def test_kiosk_offline_shell_is_wiped_by_the_idle_reset(kiosk_page):
     page.get_by_role("button", name="Lanjut").click()
     address = page.get_by_label("Alamat jalan atau patokan")
     address.fill("Jl. Kenanga No. 9")
+    # The on-screen keyboard comes up for the field (its showing scrolls the page: the wait starts again).
+    expect(page.get_by_role("group", name="Keyboard layar")).to_be_visible()
     # As online: a warning after the idle time, then the screen is cleared (here, in the page).
     page.clock.run_for(90_000 + 1_000)
     expect(page.locator("dialog#idle")).to_be_visible()
     page.clock.run_for(21_000)
     expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
     assert address.input_value() == ""
+    expect(page.get_by_role("group", name="Keyboard layar")).to_be_hidden()
     assert page.evaluate("() => KiosQueue.all().then(q => q.length)") == 0  # nothing kept on the kiosk
 
 

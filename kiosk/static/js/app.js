@@ -12,6 +12,7 @@
  *  6. Kiosk hardening (context menu, double-tap and pinch zoom)
  *  7. Receipts: print at kiosks ([data-print]), share on phones ([data-share])
  *  8. Language and display choices: the screen's unsent answers come along ([data-keeps-answers])
+ *  9. Kiosks: the on-screen keyboard, loaded when a text field is first touched (div#osk)
  */
 (() => {
   "use strict";
@@ -530,6 +531,32 @@
     }
     // What shows or hides with an answer (the identity choice) follows it.
     for (const el of changed) el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  /* ------------------------------------------------------------------------
+   * 9. Kiosks: the on-screen keyboard (keyboard.js, and simple-keyboard that
+   * draws it), loaded when a text field is first touched: the start screen,
+   * which has none, does not carry its weight. keyboard.js then shows it
+   * for that field and every later one.
+   * --------------------------------------------------------------------- */
+  const osk = isKiosk ? doc.getElementById("osk") : null;
+  if (osk) {
+    doc.addEventListener("focusin", function loadKeyboard(event) {
+      if (!(event.target instanceof Element) || !event.target.matches(osk.dataset.for)) return;
+      doc.removeEventListener("focusin", loadKeyboard);
+      for (const href of osk.dataset.css.split(" ")) {
+        const link = doc.createElement("link");
+        link.rel = "stylesheet";
+        link.href = href;
+        doc.head.append(link);
+      }
+      for (const src of [osk.dataset.lib, osk.dataset.script]) {
+        const script = doc.createElement("script");
+        script.src = src;
+        script.async = false; // in order: the library first
+        doc.head.append(script);
+      }
+    });
   }
 
   /* ------------------------------------------------------------------------
