@@ -93,6 +93,9 @@ class Config:
         # the page's own on-screen keyboard (kiosk/static/js/keyboard.js).
         # Off for kiosks whose system shows one of its own.
         self.KIOSK_ONSCREEN_KEYBOARD = _env_bool("KIOSK_ONSCREEN_KEYBOARD", True)
+        # A kiosk's photo comes from the citizen's phone (a QR code on its
+        # "what happened" screen): how long that code works, once.
+        self.KIOSK_PHOTO_HANDOFF_MINUTES = _env_int("KIOSK_PHOTO_HANDOFF_MINUTES", 10)
         # The start screen, untouched this long, turns into the attract screen
         # (kiosk/static/js/attract.js): slides of this many seconds each; it
         # reloads itself this often so that hours, duty and tokens stay fresh.
@@ -158,6 +161,8 @@ class Config:
         self.RATELIMIT_API_LEASE = env("RATELIMIT_API_LEASE", "30 per minute")
         self.RATELIMIT_API_TRACK = env("RATELIMIT_API_TRACK", "60 per minute")
         self.RATELIMIT_RECEIPT_LINK = env("RATELIMIT_RECEIPT_LINK", "30 per minute")
+        # Photos sent from phones to a kiosk's report (kiosk/handoff), per address.
+        self.RATELIMIT_PHOTO_HANDOFF = env("RATELIMIT_PHOTO_HANDOFF", "20 per minute")
 
         # The service worker's precache version hashes every shell page and static
         # file (kiosk/pwa/precache.py); this string enters the hash too: change it

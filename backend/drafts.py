@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from backend.database import immediate_transaction
 from backend.extensions import db
@@ -51,6 +51,49 @@ def set_photo(draft: Draft, data: bytes | None, mime: str | None) -> None:
     draft.photo, draft.photo_mime = data, mime
     draft.updated_at = utcnow()
     db.session.commit()
+
+
+# --- a kiosk's photo, sent from the citizen's phone ----------------------------
+# A kiosk offers no file picker (on a public PC it opens the kiosk's own
+# files); its description screen shows a QR code of /foto-kios/<token>
+# instead. The token is random, not the draft's id (the kiosk session's
+# secret), lasts KIOSK_PHOTO_HANDOFF_MINUTES and is used once.
+
+def photo_handoff(draft: Draft) -> str:
+    """The token for the draft's QR code: the current one, or a new one when
+    it is used up or has less than a minute left."""
+    now = utcnow()
+    if draft.photo_handoff and draft.photo_handoff_until and draft.photo_handoff_until > now + timedelta(minutes=1):
+        return draft.photo_handoff
+    with immediate_transaction():
+        draft.photo_handoff = secrets.token_urlsafe(24)
+        draft.photo_handoff_until = now + timedelta(minutes=current_app.config["KIOSK_PHOTO_HANDOFF_MINUTES"])
+    return draft.photo_handoff
+
+
+def handoff_expired(draft: Draft) -> bool:
+    """The draft's QR code needs a new token (a kiosk's screen asks again)."""
+    return not draft.photo_handoff or draft.photo_handoff_until <= utcnow() + timedelta(minutes=1)
+
+
+def draft_for_handoff(token: str) -> Draft | None:
+    """The kiosk draft a phone's token opens: unused, in time, not yet sent."""
+    if not token or len(token) > 43:
+        return None
+    draft = db.session.execute(select(Draft).where(Draft.photo_handoff == token)).scalar_one_or_none()
+    if draft is None or draft.kiosk_id is None or draft.complaint_id is not None:
+        return None
+    if draft.photo_handoff_until <= utcnow():
+        return None
+    return load_draft(draft.id)  # also: not abandoned (DRAFT_MAX_AGE_SECONDS)
+
+
+def receive_handoff_photo(draft: Draft, data: bytes, mime: str) -> None:
+    """The phone's photo into the kiosk's draft; its token is used up."""
+    with immediate_transaction():
+        draft.photo, draft.photo_mime = data, mime
+        draft.photo_handoff, draft.photo_handoff_until = None, None
+        draft.updated_at = utcnow()
 
 
 def discard(draft: Draft) -> None:

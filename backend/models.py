@@ -386,9 +386,15 @@ class Draft(db.Model):
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # A kiosk's photo comes from the citizen's phone (backend/drafts.py
+    # photo_handoff): the token of the QR code that opens its upload page.
+    photo_handoff: Mapped[str | None] = mapped_column(String(43))
+    photo_handoff_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     kiosk: Mapped[Kiosk | None] = relationship()
     complaint: Mapped[Complaint | None] = relationship()
+
+    __table_args__ = (Index("ix_drafts_photo_handoff", "photo_handoff", unique=True),)
 
 
 # --- officers: accounts, sessions, audit, duty roster, office hours ----------

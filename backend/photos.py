@@ -11,6 +11,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -25,6 +26,13 @@ class CleanPhoto:
     mime: str
     width: int
     height: int
+
+
+def clean_photo_upload(raw: bytes) -> CleanPhoto:
+    """clean_photo within the configured limits (PHOTO_MAX_BYTES, PHOTO_MAX_PIXELS, PHOTO_STORED_MAX_SIDE)."""
+    cfg = current_app.config
+    return clean_photo(raw, max_bytes=cfg["PHOTO_MAX_BYTES"], max_pixels=cfg["PHOTO_MAX_PIXELS"],
+                       max_side=cfg["PHOTO_STORED_MAX_SIDE"])
 
 
 def clean_photo(raw: bytes, *, max_bytes: int, max_pixels: int, max_side: int) -> CleanPhoto:

@@ -21,6 +21,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(intake_bp, url_prefix="/k/<kiosk_code>", name="kiosk")
     app.register_blueprint(intake_bp, url_prefix="/lapor", name="phone")
     app.register_blueprint(tracking_bp)
+    from kiosk.handoff.views import bp as handoff_bp
+
+    app.register_blueprint(handoff_bp)  # /foto-kios/<token>: a kiosk report's photo, from the citizen's phone
 
     from kiosk import receipts
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import request
 from flask_babel import lazy_gettext as _l
 
-from backend.photos import CleanPhoto, clean_photo
+from backend.photos import CleanPhoto, clean_photo_upload
 from backend.validation import Invalid
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -146,9 +146,7 @@ def photo(sub: Submission) -> CleanPhoto | None:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise PhotoInvalid(NOT_A_PHOTO) from None
-    cfg = current_app.config
     try:
-        return clean_photo(raw, max_bytes=cfg["PHOTO_MAX_BYTES"], max_pixels=cfg["PHOTO_MAX_PIXELS"],
-                           max_side=cfg["PHOTO_STORED_MAX_SIDE"])
+        return clean_photo_upload(raw)
     except Invalid as exc:
         raise PhotoInvalid(exc.message) from None

@@ -2,7 +2,6 @@
 as in the citizen flow; every POST form carries a CSRF token."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -23,7 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from backend.auth import ROLE_LABELS
-from backend.photos import clean_photo
+from backend.photos import clean_photo_upload
 from backend.statuses import Channel, Identity
 from kiosk.intake.forms import Rule
 from backend import delivery_refusals, retention, validation
@@ -81,10 +80,8 @@ def uploaded_photo(field):
     upload = field.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    cfg = current_app.config
     try:
-        return clean_photo(upload.read(), max_bytes=cfg["PHOTO_MAX_BYTES"], max_pixels=cfg["PHOTO_MAX_PIXELS"],
-                           max_side=cfg["PHOTO_STORED_MAX_SIDE"])
+        return clean_photo_upload(upload.read())
     except validation.Invalid as exc:
         field.errors = [str(exc.message)]
         return None

@@ -36,7 +36,7 @@ from backend import drafts, intake, validation, workdays
 from backend.database import reads_first
 from backend.extensions import csrf, db
 from backend.models import Category, CategoryGroup, Kiosk, Office, OfficeKind, utcnow
-from backend.photos import CleanPhoto, clean_photo
+from backend.photos import CleanPhoto, clean_photo_upload
 from backend.statuses import IDENTITY_LABELS, Channel, Identity
 from backend.validation import Invalid
 from kiosk import devices, receipts
@@ -280,10 +280,8 @@ def description(draft):
         if valid and form.remove_photo.data:
             drafts.set_photo(draft, None, None)
         elif valid and upload and upload.filename:
-            cfg = current_app.config
             try:
-                photo = clean_photo(upload.read(), max_bytes=cfg["PHOTO_MAX_BYTES"],
-                                    max_pixels=cfg["PHOTO_MAX_PIXELS"], max_side=cfg["PHOTO_STORED_MAX_SIDE"])
+                photo = clean_photo_upload(upload.read())
             except Invalid as exc:
                 form.photo.errors = [str(exc.message)]
                 valid = False
@@ -293,8 +291,33 @@ def description(draft):
             drafts.save_answers(draft, description=form.description.normalized)
             return _after_edit(draft, "description")
     return render_step("intake/description.html", form=form, has_photo=draft.photo_mime is not None,
+                       handoff_url=_handoff_url(draft),
                        max_chars=current_app.config["DESCRIPTION_MAX_CHARS"],
                        max_photo_mb=current_app.config["PHOTO_MAX_BYTES"] // (1024 * 1024))
+
+
+def _handoff_url(draft) -> str | None:
+    """Kiosks: the address the QR code for a photo from the citizen's phone
+    opens (kiosk/handoff), on the public base URL a phone reaches. A kiosk
+    offers no file picker: on a public PC it would open the kiosk's own files."""
+    if g.kiosk is None or draft.photo_mime is not None:
+        return None
+    token = drafts.photo_handoff(draft)
+    return current_app.config["PUBLIC_BASE_URL"] + url_for("handoff.upload", token=token)
+
+
+@bp.get("/foto-ponsel")
+def photo_handoff():
+    """The kiosk's description screen asks every few seconds whether the
+    citizen's phone has sent the photo: the photo panel when it has (or when
+    its QR code needs a new token), else 204 (nothing to change)."""
+    draft = _current_draft()
+    if g.kiosk is None or draft is None:
+        abort(404)
+    if draft.photo_mime is None and not drafts.handoff_expired(draft):
+        return "", 204
+    return render_template("intake/_photo_handoff.html", has_photo=draft.photo_mime is not None,
+                           handoff_url=_handoff_url(draft))
 
 
 @bp.get("/foto")

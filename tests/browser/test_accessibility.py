@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tests.browser import axe
 from tests.browser.test_intake_browser import receipt_number
+from tests.browser.test_offline import send_photo_from_phone
 from tests.browser.test_officer_browser import officer
 from tests.officers import PASSWORD
 
@@ -102,7 +103,7 @@ def switch_to_english(page):
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_kiosk_flow_is_accessible(context_for, artifacts, tmp_path, lang):
+def test_kiosk_flow_is_accessible(context_for, live_app, artifacts, lang):
     page = context_for(KIOSK)
     walk = Walk(page, artifacts)
     page.clock.install()
@@ -150,9 +151,13 @@ def test_kiosk_flow_is_accessible(context_for, artifacts, tmp_path, lang):
     page.locator("input[name=address]").fill("Jl. Tebet Raya No. 5, depan masjid")
     next_button(page).click()
     expect(page.locator("textarea[name=description]")).to_be_visible()
+    walk.check("6-description", targets=True)  # with the QR code for a photo from the phone
+    # The citizen's phone sends a photo: the screen shows it (here after a reload: the clock is a test's).
+    send_photo_from_phone(live_app)
+    page.reload()
+    expect(page.locator(".handoff--done img")).to_be_visible()
     page.locator("textarea[name=description]").fill("Lubang besar di tengah jalan sejak minggu lalu, motor sering jatuh.")
-    page.locator("input[type=file][name=photo]").set_input_files(a_photo(tmp_path))
-    walk.check("6-description", targets=True)
+    walk.check("6b-description-photo", targets=True)
     next_button(page).click()
     # Identity, refused: a wrong email, no consent.
     expect(page.locator("input[name=consent]")).to_be_attached()

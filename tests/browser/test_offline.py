@@ -16,9 +16,10 @@ from sqlalchemy import select
 from backend import damm
 from backend.database import immediate_transaction
 from backend.extensions import db
-from backend.models import Category, Complaint
+from backend.models import Category, Complaint, Draft
 from tests.browser.test_intake_browser import assert_touch_targets
 from tests.conftest import TEST_CONFIG
+from tests.flowdriver import csrf_token
 from printing.qr import qr_svg
 from tests.printing import paper
 
@@ -74,6 +75,20 @@ def png_bytes(color=(200, 60, 40), size=(64, 48)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, format="PNG")
     return out.getvalue()
+
+
+def send_photo_from_phone(live_app) -> None:
+    """What the citizen's phone does with the QR code on a kiosk's "what
+    happened" screen (kiosk/handoff): open its page, send a photo. The newest
+    code is the screen's that was shown last."""
+    with live_app.app_context():
+        token = db.session.scalars(select(Draft.photo_handoff).where(Draft.photo_handoff.is_not(None))
+                                   .order_by(Draft.photo_handoff_until.desc())).first()
+    phone = live_app.test_client()
+    html = phone.get(f"/foto-kios/{token}").get_data(as_text=True)
+    sent = phone.post(f"/foto-kios/{token}", data={"csrf_token": csrf_token(html), "photo": (io.BytesIO(png_bytes()), "lubang.png")},
+                      content_type="multipart/form-data")
+    assert sent.status_code == 200, sent.get_data(as_text=True)[:500]
 
 
 def complaints_with_key(live_app, key: str) -> list[Complaint]:
@@ -448,8 +463,11 @@ def test_kiosk_cut_off_mid_flow_carries_the_answers_to_the_offline_shell(device,
     page.get_by_role("button", name="Lanjut").click()
     expect(page.locator("h1")).to_contain_text("Apa yang terjadi")
     page.locator("textarea").fill(DESCRIPTION)
-    page.locator("input[type=file][name=photo]").set_input_files(
-        files=[{"name": "lubang.png", "mimeType": "image/png", "buffer": png_bytes()}])
+    # A kiosk has no file picker: the photo comes from the citizen's phone, and shows on the screen.
+    expect(page.locator("input[type=file]")).to_have_count(0)
+    send_photo_from_phone(live_app)
+    expect(page.locator(".handoff--done img")).to_be_visible(timeout=10000)
+    expect(page.locator("textarea")).to_have_value(DESCRIPTION)  # the panel's swap left the typing alone
     page.get_by_role("button", name="Lanjut").click()
     expect(page.locator("h1")).to_contain_text("Bagaimana")
 
@@ -472,7 +490,7 @@ def test_kiosk_cut_off_mid_flow_carries_the_answers_to_the_offline_shell(device,
     notice = page.locator("[data-carried]")
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("Koneksi ke server terputus, tetapi jawaban Anda masih tersimpan.")
-    expect(notice.locator("[data-carried-photo]")).to_contain_text("pilih lagi di layar “Apa yang terjadi?”")
+    expect(notice.locator("[data-carried-photo]")).to_contain_text("Laporan Anda dikirim tanpa foto")
     expect(page.locator("[data-kiosk-offline]")).to_be_hidden()  # the notice says it already
     for text in ("Jalan rusak / berlubang", "Menteng Dalam, Jl. Kenanga No. 9, RT 007", DESCRIPTION,
                  "Siti Rahayu", "0812 3456 7890"):
@@ -480,13 +498,12 @@ def test_kiosk_cut_off_mid_flow_carries_the_answers_to_the_offline_shell(device,
     assert page.evaluate(CARRIED) is None  # taken into the page's memory at once
     shot(page, artifacts, "1-luring-jawaban-terbawa")
 
-    # The photo again, then sent offline with a leased number.
+    # Offline the kiosk takes no photo (no file picker, no phone to reach the server): sent without one.
     review.locator("a[data-goto=description]").click()
     expect(page.locator("[data-step=description] textarea")).to_have_value(DESCRIPTION)
     expect(notice).to_be_hidden()  # said once, where the shell opened
-    page.locator("input[type=file][name=photo]").set_input_files(
-        files=[{"name": "lubang.png", "mimeType": "image/png", "buffer": png_bytes()}])
-    expect(page.locator("[data-photo-preview]")).to_be_visible()
+    expect(page.locator("[data-step=description]")).to_contain_text("Foto tidak dapat ditambahkan selama kios ini luring")
+    expect(page.locator("input[type=file]")).to_have_count(0)
     page.get_by_role("button", name="Lanjut").click()
     expect(review).to_be_visible()
     page.get_by_role("button", name="Kirim laporan").click()

@@ -181,8 +181,8 @@
     doc.addEventListener(type, onActivity, { capture: true, passive: true });
   }
 
-  doc.addEventListener("htmx:beforeSwap", () => {
-    scrolledBySwap = true;
+  doc.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail && event.detail.target && event.detail.target.id === "page") scrolledBySwap = true;
   });
 
   doc.addEventListener("click", (event) => {
@@ -299,11 +299,21 @@
     for (const el of doc.querySelectorAll("#page .htmx-request")) el.classList.remove("htmx-request");
   }
 
+  // A request nobody made (a panel asking the server in the background,
+  // [data-background]): its failures are not the citizen's to hear about.
+  const background = (event) => {
+    const elt = event.detail && event.detail.elt;
+    return elt instanceof Element && Boolean(elt.closest("[data-background]"));
+  };
+
   for (const type of ["htmx:sendError", "htmx:responseError", "htmx:timeout"]) {
-    doc.addEventListener(type, showNetError);
+    doc.addEventListener(type, (event) => {
+      if (!background(event)) showNetError();
+    });
   }
 
-  doc.addEventListener("htmx:beforeRequest", () => {
+  doc.addEventListener("htmx:beforeRequest", (event) => {
+    if (background(event)) return;
     const toast = doc.getElementById("net-error");
     if (toast && !toast.hidden) {
       toast.hidden = true;

@@ -39,15 +39,20 @@
     tel: ["1 2 3", "4 5 6", "7 8 9", "+ 0 -", "{close} {bksp}"],
   };
   const FIELDS = box.dataset.for;
+  // The special keys' icons (base.html renders them into #osk: the server's own SVGs).
+  const icon = (key) => {
+    const template = box.querySelector(`template[data-osk-icon="${key}"]`);
+    return template ? template.innerHTML.trim() : "";
+  };
 
   const keyboard = new lib.default(box, {
     layout: LAYOUTS,
     layoutName: "default",
     display: {
-      "{bksp}": "⌫",
-      "{shift}": "⇧",
+      "{bksp}": icon("{bksp}"),
+      "{shift}": icon("{shift}"),
       "{space}": box.dataset.space,
-      "{close}": `⌄ ${box.dataset.close}`,
+      "{close}": `${icon("{close}")}${box.dataset.close}`,
     },
     buttonAttributes: [
       { attribute: "aria-label", value: box.dataset.backspace, buttons: "{bksp}" },
@@ -171,8 +176,10 @@
   doc.addEventListener("selectionchange", () => {
     if (field && doc.activeElement === field) setLayout(true);
   });
-  // The screen changes (htmx swaps #page, the offline page shows another step): its field went with it.
-  doc.addEventListener("htmx:beforeSwap", hide);
+  // The screen changes (htmx swaps #page): its field goes with it. (Not a panel's own swap.)
+  doc.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail && event.detail.target && event.detail.target.id === "page") hide();
+  });
 
   if (typing(doc.activeElement)) show(doc.activeElement);
 })();

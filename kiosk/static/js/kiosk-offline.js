@@ -211,9 +211,11 @@
   }
 
   async function continueOffline(event) {
+    const elt = event.detail && event.detail.elt;
+    // A panel asking in the background (app.js `background`): the citizen's next tap tells.
+    if (elt instanceof Element && elt.closest("[data-background]")) return;
     // What this screen holds, sent or not: the form the citizen just tried to send.
     const form = doc.querySelector("#page form.step");
-    const elt = event.detail && event.detail.elt;
     if (form) capture(form, elt === form || (elt instanceof Element && form.contains(elt)));
     // The display choices made here (larger text, the screen lowered): the same keys in flow.js.
     for (const button of code ? doc.querySelectorAll("[data-display]") : []) {
