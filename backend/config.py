@@ -96,6 +96,9 @@ class Config:
         # A kiosk's photo comes from the citizen's phone (a QR code on its
         # "what happened" screen): how long that code works, once.
         self.KIOSK_PHOTO_HANDOFF_MINUTES = _env_int("KIOSK_PHOTO_HANDOFF_MINUTES", 10)
+        # A citizen's call for an officer from a kiosk shows on the desk's
+        # queue page until answered, or for this long.
+        self.KIOSK_HELP_CALL_MINUTES = _env_int("KIOSK_HELP_CALL_MINUTES", 15)
         # The start screen, untouched this long, turns into the attract screen
         # (kiosk/static/js/attract.js): slides of this many seconds each; it
         # reloads itself this often so that hours, duty and tokens stay fresh.

@@ -139,6 +139,29 @@ def printer_problem(kiosk: Kiosk) -> str | None:
     return None if status.lower() in PRINTER_OK else status
 
 
+# --- a citizen at the screen calls an officer ---------------------------------
+
+def help_waiting(kiosk: Kiosk, now: datetime | None = None) -> bool:
+    """A call from this kiosk not yet answered, and not older than KIOSK_HELP_CALL_MINUTES."""
+    at = kiosk.help_requested_at
+    limit = timedelta(minutes=current_app.config["KIOSK_HELP_CALL_MINUTES"])
+    return at is not None and (now or utcnow()) - at < limit
+
+
+def request_help(kiosk: Kiosk, now: datetime | None = None) -> bool:
+    """The kiosk's "call an officer": True for a new call, False when one is waiting already."""
+    now = now or utcnow()
+    if help_waiting(kiosk, now):
+        return False
+    kiosk.help_requested_at = now
+    return True
+
+
+def answer_help(kiosk: Kiosk) -> None:
+    """An officer is on the way (the console), or at the kiosk (assisted mode)."""
+    kiosk.help_requested_at = None
+
+
 @dataclass(frozen=True)
 class Trouble:
     """An active kiosk the people of its office should look at now."""
@@ -146,14 +169,19 @@ class Trouble:
     kiosk: Kiosk
     offline: bool  # no heartbeat for three intervals (heartbeat_late)
     printer: str | None  # what its printer reports, when not ok (printer_problem)
+    help_since: datetime | None = None  # a citizen there called an officer (help_waiting)
 
 
 def needing_attention(where, now: datetime | None = None) -> list[Trouble]:
     """Active kiosks matching `where` (e.g. auth.scope_clause(user, Kiosk.office_id))
-    that are off or offline, or whose printer reports a problem: what the desk
-    can fix (turn it on, its cable, the paper). Out-of-service kiosks are left
-    out: someone took them out on purpose."""
+    where a citizen called an officer, that are off or offline, or whose
+    printer reports a problem: what the desk can see to (the citizen, turning
+    it on, its cable, the paper). Out-of-service kiosks are left out: someone
+    took them out on purpose."""
     now = now or utcnow()
     rows = db.session.scalars(select(Kiosk).where(Kiosk.active.is_(True), where).order_by(Kiosk.name)).all()
-    troubles = [Trouble(k, heartbeat_late(k, now), printer_problem(k)) for k in rows]
-    return [t for t in troubles if t.offline or t.printer]
+    troubles = [Trouble(k, heartbeat_late(k, now), printer_problem(k),
+                        k.help_requested_at if help_waiting(k, now) else None) for k in rows]
+    # A citizen waiting for an officer first.
+    return sorted((t for t in troubles if t.offline or t.printer or t.help_since),
+                  key=lambda t: t.help_since is None)

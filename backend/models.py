@@ -172,6 +172,8 @@ class Kiosk(db.Model):
     # ?profile=<python-escpos profile>&qr=native|raster.
     printer_url: Mapped[str | None] = mapped_column(String(255))
     printer_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A citizen at the screen called an officer (backend/kiosks.py request_help).
+    help_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     office: Mapped[Office] = relationship()
 

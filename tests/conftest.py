@@ -135,7 +135,7 @@ def _clear_officer_tables(db) -> None:
     db.session.execute(delete(Kiosk).where(Kiosk.code.not_in(demo)))
     db.session.execute(update(Kiosk).values(active=True, device_token_hash=None, pairing_code_hash=None,
                                             pairing_expires_at=None, last_heartbeat_at=None, printer_status=None,
-                                            printer_status_at=None))
+                                            printer_status_at=None, help_requested_at=None))
     workdays.invalidate()
 
 

@@ -357,3 +357,30 @@ def kiosk_refusal_complete(kiosk_id, refusal_id):
             return redirect(url_for(".detail", number=number), code=303)
     status = 400 if "csrf_token" in form.errors else 422
     return _render_complete(kiosk, refusal, form, problems, status)
+
+
+# --- a citizen at a kiosk called an officer -------------------------------------
+
+@bp.post("/kios/<int:kiosk_id>/panggilan")
+@requires("intake")
+def kiosk_help_answer(kiosk_id):
+    """An officer goes to the kiosk whose citizen called (the queue page's
+    "I'm going"): the call leaves the other officers' lists."""
+    kiosk = _kiosk_or_404(kiosk_id)
+    if kiosks.help_waiting(kiosk):
+        kiosks.answer_help(kiosk)
+        auth.audit("kiosk_help_answered", user=g.officer, target=f"kiosk:{kiosk.code}")
+        db.session.commit()
+        flash(_l("Thank you. The citizen at %(kiosk)s is waiting for you.", kiosk=kiosk.name), "success")
+    else:
+        flash(_l("Another officer has answered this call already."), "info")
+    return redirect(url_for(".queue"), code=303)
+
+
+@bp.get("/kios/panggilan.json")
+@requires("intake")
+def kiosk_help_calls():
+    """The kiosks in the officer's scope whose citizens wait for an officer: the
+    queue page asks every 20 s (console.js) and reloads when this changes."""
+    troubles = kiosks.needing_attention(auth.scope_clause(g.officer, Kiosk.office_id))
+    return {"calls": sorted(t.kiosk.id for t in troubles if t.help_since)}

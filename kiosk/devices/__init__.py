@@ -95,3 +95,4 @@ def register(app) -> None:
 
     app.register_blueprint(bp, url_prefix="/k/<kiosk_code>")
     app.jinja_env.globals["kiosk_assist"] = lambda: assisting_officer(g.get("kiosk"))
+    app.jinja_env.globals["kiosk_help_waiting"] = lambda: g.get("kiosk") is not None and kiosks.help_waiting(g.kiosk)

@@ -1,4 +1,4 @@
-"""Kiosk-side routes: pairing the device, its heartbeat, assisted mode."""
+"""Kiosk-side routes: pairing the device, its heartbeat, assisted mode, a citizen's call for an officer."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
@@ -11,6 +11,7 @@ from backend.extensions import csrf, db
 from backend.models import Kiosk
 from kiosk import devices
 from kiosk.console.forms import PairForm, PinForm
+from kiosk.main.views import back_to
 
 bp = Blueprint("kiosk_device", __name__)
 
@@ -108,6 +109,7 @@ def assist():
             status = 422
         else:
             _discard_draft(kiosk)
+            kiosks.answer_help(kiosk)  # the officer is here: a call from this kiosk is answered
             devices.start_assist(kiosk, user)
             auth.audit("kiosk_assist_start", user=user, target=f"kiosk:{kiosk.code}")
             db.session.commit()
@@ -129,3 +131,18 @@ def assist_end():
         auth.audit("kiosk_assist_end", user=officer, target=f"kiosk:{kiosk.code}")
         db.session.commit()
     return redirect(url_for("kiosk.start", kiosk_code=kiosk.code), code=303)
+
+
+@bp.post("/panggil")
+def call_officer():
+    """The footer's "Panggil petugas": a citizen at the screen asks for an
+    officer. The desk's queue page lists the call until an officer answers it
+    (or starts assisted mode here); what the citizen typed stays where it is."""
+    kiosk = g.kiosk
+    devices.check(kiosk)
+    # (Its CSRF token is checked before any view: app-wide.)
+    with immediate_transaction():
+        if kiosks.request_help(kiosk):
+            auth.audit("kiosk_help_call", target=f"kiosk:{kiosk.code}")
+    flash(_l("An officer has been called to this kiosk. Please wait a moment; your answers are kept."), "success")
+    return redirect(back_to(request.form.get("next")), code=303)

@@ -21,15 +21,15 @@ branch_labels = None
 depends_on = None
 
 
+# In place, not in a batch: on SQLite a batch copies the table (ALTER TABLE ...
+# ADD / DROP COLUMN work in place since SQLite 3.35), see 0012.
 def upgrade():
-    with op.batch_alter_table("drafts") as batch:
-        batch.add_column(sa.Column("photo_handoff", sa.String(length=43), nullable=True))
-        batch.add_column(sa.Column("photo_handoff_until", sa.DateTime(timezone=True), nullable=True))
-        batch.create_index("ix_drafts_photo_handoff", ["photo_handoff"], unique=True)
+    op.add_column("drafts", sa.Column("photo_handoff", sa.String(length=43), nullable=True))
+    op.add_column("drafts", sa.Column("photo_handoff_until", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_drafts_photo_handoff", "drafts", ["photo_handoff"], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table("drafts") as batch:
-        batch.drop_index("ix_drafts_photo_handoff")
-        batch.drop_column("photo_handoff_until")
-        batch.drop_column("photo_handoff")
+    op.drop_index("ix_drafts_photo_handoff", table_name="drafts")
+    op.drop_column("drafts", "photo_handoff_until")
+    op.drop_column("drafts", "photo_handoff")

@@ -6,6 +6,8 @@
  *    (the server also deduplicates by the form's idempotency key)
  *  - the assisted-intake form hides contact fields the officer chose not to fill
  *  - the monitoring dashboard folds each kecamatan's kelurahan rows under it
+ *  - the queue page asks every 20 s whether a kiosk's citizen calls an officer
+ *    ([data-help-poll]) and reloads when the calls change
  */
 (() => {
   "use strict";
@@ -95,4 +97,27 @@
     }
     syncFoldAll();
   });
+
+  /* A citizen at a kiosk calls an officer: the desk's queue page, often left
+     open, shows it within 20 s. Not while the officer is typing in a field
+     (the reload would lose it): then at the next round. */
+  const poll = document.querySelector("[data-help-poll]");
+  if (poll) {
+    const shown = poll.dataset.helpCalls;
+    const typing = () => {
+      const el = document.activeElement;
+      return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement;
+    };
+    const ask = async () => {
+      try {
+        const response = await fetch(poll.dataset.helpPoll, { credentials: "same-origin", cache: "no-store" });
+        if (!response.ok) return;
+        const { calls } = await response.json();
+        if (Array.isArray(calls) && calls.join(",") !== shown && !typing()) window.location.reload();
+      } catch (_err) {
+        /* offline for a moment: the next round */
+      }
+    };
+    window.setInterval(ask, 20000);
+  }
 })();

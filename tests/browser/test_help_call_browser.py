@@ -1,0 +1,51 @@
+"""A citizen at a kiosk calls an officer, in real Chromium: the footer's
+"Panggil petugas" keeps what was typed and says the call is made; the desk's
+queue page, left open, shows the call within 20 s (console.js asks) and the
+officer answers it. Screenshots go to test-artifacts/."""
+from playwright.sync_api import expect
+
+from tests.browser.test_intake_browser import shot
+from tests.browser.test_monitoring_browser import signed_in
+from tests.browser.test_officer_browser import console_errors, officer
+from tests.browser.test_offline import watch_errors
+
+
+def test_the_desk_sees_a_kiosks_call_and_answers_it(kiosk_page, browser, live_server, live_app, artifacts):
+    officer(live_app, "ani.meja", "petugas", "0101", full_name="Ani Lestari")
+    context, desk = signed_in(browser, live_server, "ani.meja")
+    desk_errors = console_errors(desk)
+    try:
+        desk.clock.install()
+        desk.goto("/petugas/")
+        expect(desk.locator("[data-help-call]")).to_have_count(0)
+
+        page = kiosk_page
+        errors = watch_errors(page)
+        page.goto("/k/tebet-timur/")
+        page.get_by_role("button", name="Mulai melapor").click()
+        page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
+        page.get_by_role("button", name="Lanjut").click()
+        expect(page.locator("h1")).to_contain_text("Di mana")
+        page.get_by_label("Alamat jalan atau patokan").fill("Jl. Tebet Raya No. 5")
+        page.get_by_role("button", name="Panggil petugas").click()
+        expect(page.locator(".notice")).to_contain_text("Petugas sudah dipanggil ke kios ini")
+        expect(page.get_by_label("Alamat jalan atau patokan")).to_have_value("Jl. Tebet Raya No. 5")  # kept
+        expect(page.locator(".help-call--waiting")).to_have_text("Petugas sudah dipanggil. Mohon tunggu sebentar.")
+        expect(page.get_by_role("button", name="Panggil petugas")).to_have_count(0)
+        shot(page, artifacts, "1-kios-memanggil")
+
+        # The desk's page, open all along, asks within 20 s and shows the call.
+        desk.clock.run_for(21_000)
+        call = desk.locator("[data-help-call]")
+        expect(call).to_contain_text("seorang warga menunggu bantuan petugas")
+        shot(desk, artifacts, "2-meja-panggilan")
+        desk.get_by_role("button", name="Saya ke sana").click()
+        expect(desk.locator(".notice--success")).to_contain_text("menunggu Anda")
+        expect(desk.locator("[data-help-call]")).to_have_count(0)
+
+        # The kiosk can call again (its next page).
+        page.reload()
+        expect(page.get_by_role("button", name="Panggil petugas")).to_be_visible()
+        assert errors == [] and desk_errors == []
+    finally:
+        context.close()
