@@ -115,3 +115,12 @@ def test_an_officer_starting_assisted_mode_there_answers_the_call(app, flow):
     assert flow.post("/bantuan", {"username": "budi", "pin": PIN}).status == 303
     assert _kiosk(app).help_requested_at is None
     assert CALL not in flow.get("/").html  # assisted mode: the officer is there
+
+
+def test_a_kiosk_out_of_service_offers_no_call(app, client):
+    with app.app_context():
+        kiosk = db.session.execute(select(Kiosk).filter_by(code="tebet-timur")).scalar_one()
+        kiosk.active = False
+        db.session.commit()
+    page = client.get("/k/tebet-timur/")
+    assert page.status_code == 503 and CALL not in page.get_data(as_text=True)
