@@ -320,6 +320,17 @@ def photo_handoff():
                            handoff_url=_handoff_url(draft))
 
 
+@bp.post("/foto-ponsel/hapus")
+def photo_handoff_remove():
+    """Kiosks: the photo from the phone taken off at once (the panel's "Remove
+    this photo"), and the QR code back, for another one."""
+    draft = _current_draft()
+    if g.kiosk is None or draft is None:
+        abort(404)
+    drafts.set_photo(draft, None, None)
+    return render_template("intake/_photo_handoff.html", has_photo=False, handoff_url=_handoff_url(draft))
+
+
 @bp.get("/foto")
 def photo():
     """The draft's photo, for the review screen; never cached."""

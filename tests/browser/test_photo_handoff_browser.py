@@ -18,6 +18,25 @@ from tests.browser.test_offline import png_bytes, watch_errors
 from tests.conftest import TEST_CONFIG
 
 
+def scan(page) -> str:
+    """The kiosk's QR code, read from its pixels: the phone's page on the public address."""
+    qr = page.locator(".handoff__qr svg")
+    expect(qr).to_be_visible()
+    codes = [c.data.decode() for c in decode(Image.open(io.BytesIO(qr.screenshot())))]
+    assert len(codes) == 1 and re.fullmatch(re.escape(TEST_CONFIG["PUBLIC_BASE_URL"]) + r"/foto-kios/[\w-]{32}", codes[0])
+    return codes[0]
+
+
+def send(phone, code: str) -> None:
+    phone.goto(code.removeprefix(TEST_CONFIG["PUBLIC_BASE_URL"]))  # the test server stands in for the public one
+    expect(phone.locator("h1")).to_have_text("Kirim foto ke kios")
+    expect(phone.locator("main")).to_contain_text("Kelurahan Tebet Timur")
+    phone.locator("input[type=file]").set_input_files(files=[{"name": "lubang.png", "mimeType": "image/png",
+                                                              "buffer": png_bytes(size=(800, 600))}])
+    phone.get_by_role("button", name="Kirim foto").click()
+    expect(phone.locator("h1")).to_have_text("Foto terkirim")
+
+
 def test_a_photo_taken_on_the_phone_joins_the_kiosk_report(kiosk_page, phone_page, live_app, artifacts):
     page = kiosk_page
     errors = watch_errors(page)
@@ -31,10 +50,7 @@ def test_a_photo_taken_on_the_phone_joins_the_kiosk_report(kiosk_page, phone_pag
     expect(page.locator("input[type=file]")).to_have_count(0)  # no file picker on a public PC
 
     # The code scans to this report's page on the public address a phone reaches.
-    qr = page.locator(".handoff__qr svg")
-    expect(qr).to_be_visible()
-    codes = [c.data.decode() for c in decode(Image.open(io.BytesIO(qr.screenshot())))]
-    assert len(codes) == 1 and re.fullmatch(re.escape(TEST_CONFIG["PUBLIC_BASE_URL"]) + r"/foto-kios/[\w-]{32}", codes[0])
+    code = scan(page)
     shot(page, artifacts, "1-kios-kode")
 
     # The citizen types meanwhile, on the kiosk's keyboard.
@@ -46,15 +62,8 @@ def test_a_photo_taken_on_the_phone_joins_the_kiosk_report(kiosk_page, phone_pag
         page.locator(f"#osk button[data-skbtn='{key}']").tap()
 
     # The phone opens the code's page (on the test server) and sends a photo.
-    phone = phone_page
-    phone.goto(codes[0].removeprefix(TEST_CONFIG["PUBLIC_BASE_URL"]))
-    expect(phone.locator("h1")).to_have_text("Kirim foto ke kios")
-    expect(phone.locator("main")).to_contain_text("Kelurahan Tebet Timur")
-    phone.locator("input[type=file]").set_input_files(files=[{"name": "lubang.png", "mimeType": "image/png",
-                                                              "buffer": png_bytes(size=(800, 600))}])
-    phone.get_by_role("button", name="Kirim foto").click()
-    expect(phone.locator("h1")).to_have_text("Foto terkirim")
-    shot(phone, artifacts, "2-ponsel-terkirim")
+    send(phone_page, code)
+    shot(phone_page, artifacts, "2-ponsel-terkirim")
 
     # On the kiosk, within a few seconds: the photo, and the typing undisturbed.
     expect(page.locator(".handoff--done img")).to_be_visible(timeout=10000)
@@ -65,6 +74,13 @@ def test_a_photo_taken_on_the_phone_joins_the_kiosk_report(kiosk_page, phone_pag
     page.locator("#osk button[data-skbtn='b']").tap()
     expect(area).to_have_value("Lubang b")
     shot(page, artifacts, "3-kios-foto-masuk")
+    # Not that one: taken off at once, and a new code for another.
+    page.get_by_role("button", name="Hapus foto ini").click()
+    expect(page.locator(".handoff--done")).to_have_count(0)
+    another = scan(page)
+    assert another != code
+    send(phone_page, another)
+    expect(page.locator(".handoff--done img")).to_be_visible(timeout=10000)
 
     area.fill("Lubang besar di tengah jalan sejak minggu lalu, motor sering jatuh.")
     page.get_by_role("button", name="Lanjut").click()

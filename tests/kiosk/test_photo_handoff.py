@@ -137,3 +137,18 @@ def test_bad_uploads_are_refused_in_the_citizens_language_and_change_nothing(app
 
 def test_phones_have_no_poll(client):
     assert client.get("/lapor/foto-ponsel").status_code == 404
+
+
+def test_the_kiosk_takes_the_photo_off_at_once_and_shows_the_code_again(app, flow):
+    html = _to_description(flow)
+    _send(app.test_client(), _token(app), jpeg_with_gps())
+    r = flow.client.post("/k/tebet-timur/foto-ponsel/hapus", data={"csrf_token": csrf_token(html)},
+                         headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    panel = r.get_data(as_text=True)
+    assert 'class="handoff"' in panel and "handoff--done" not in panel and "<svg" in panel
+    assert _draft_photo(app) == (None, None)
+    # Without its token: refused, nothing changes.
+    _send(app.test_client(), _token(app), jpeg_with_gps())
+    assert flow.client.post("/k/tebet-timur/foto-ponsel/hapus").status_code == 400
+    assert _draft_photo(app)[1] == "image/jpeg"

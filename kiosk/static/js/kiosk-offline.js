@@ -117,8 +117,9 @@
     if (step === "description") {
       // Only whether there was a photo: the offline shell asks for it again.
       const file = form.querySelector("input[type=file][name=photo]");
+      // The draft's photo, on the server: kept unless ticked off (or the kiosk's, from the phone).
       const remove = form.elements.namedItem("remove_photo");
-      const kept = remove instanceof HTMLInputElement && !remove.checked; // the draft's photo, on the server
+      const kept = (remove instanceof HTMLInputElement && !remove.checked) || Boolean(form.querySelector("[data-photo-on-server]"));
       record.photo = Boolean((file && file.files && file.files.length) || kept);
     }
     if (sent && !record.done.includes(step)) record.done.push(step);
