@@ -4,7 +4,7 @@ queue page, left open, shows the call within 20 s (console.js asks) and the
 officer answers it. Screenshots go to test-artifacts/."""
 from playwright.sync_api import expect
 
-from tests.browser.test_intake_browser import shot
+from tests.browser.test_intake_browser import kiosk_to_location, shot
 from tests.browser.test_monitoring_browser import signed_in
 from tests.browser.test_officer_browser import console_errors, officer
 from tests.browser.test_offline import watch_errors
@@ -21,11 +21,7 @@ def test_the_desk_sees_a_kiosks_call_and_answers_it(kiosk_page, browser, live_se
 
         page = kiosk_page
         errors = watch_errors(page)
-        page.goto("/k/tebet-timur/")
-        page.get_by_role("button", name="Mulai melapor").click()
-        page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
-        page.get_by_role("button", name="Lanjut").click()
-        expect(page.locator("h1")).to_contain_text("Di mana")
+        kiosk_to_location(page)
         page.get_by_label("Alamat jalan atau patokan").fill("Jl. Tebet Raya No. 5")
         page.get_by_role("button", name="Panggil petugas").click()
         expect(page.locator(".notice")).to_contain_text("Petugas sudah dipanggil ke kios ini")

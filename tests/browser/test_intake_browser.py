@@ -28,6 +28,17 @@ def assert_touch_targets(page, selector, minimum=48):
         assert box[0] >= minimum and box[1] >= minimum, box
 
 
+def kiosk_to_location(page) -> None:
+    """A kiosk from its start screen to the location screen: "Jalan rusak"
+    chosen. Each screen awaited (a tap while htmx's request is in flight is
+    dropped)."""
+    page.goto("/k/tebet-timur/")
+    page.get_by_role("button", name="Mulai melapor").click()
+    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.locator("h1")).to_contain_text("Di mana")
+
+
 def receipt_number(page) -> str:
     return "-".join(page.locator(".number__group").all_inner_texts())
 

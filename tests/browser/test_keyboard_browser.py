@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.test_intake_browser import shot
+from tests.browser.test_intake_browser import kiosk_to_location, shot
 from tests.browser.test_offline import (  # noqa: F401 (device: a fixture)
     cut_off_after_the_category, device, kiosk_ready, watch_errors,
 )
@@ -25,12 +25,8 @@ def tap_keys(page, keys):
 def test_a_citizen_types_the_whole_report_on_the_kiosk_keyboard(kiosk_page, artifacts):
     page = kiosk_page
     errors = watch_errors(page)
-    page.goto("/k/tebet-timur/")
-    expect(keyboard(page)).to_be_hidden()
-    page.get_by_role("button", name="Mulai melapor").click()
-    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
-    page.get_by_role("button", name="Lanjut").click()
-    expect(page.locator("h1")).to_contain_text("Di mana")
+    kiosk_to_location(page)
+    expect(keyboard(page)).to_be_hidden()  # until a field is touched
 
     address = page.get_by_label("Alamat jalan atau patokan")
     address.tap()
@@ -88,10 +84,7 @@ def test_a_citizen_types_the_whole_report_on_the_kiosk_keyboard(kiosk_page, arti
 
 def test_the_shift_key_overrides_the_capital_for_one_letter(kiosk_page):
     page = kiosk_page
-    page.goto("/k/tebet-timur/")
-    page.get_by_role("button", name="Mulai melapor").click()
-    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
-    page.get_by_role("button", name="Lanjut").click()
+    kiosk_to_location(page)
     address = page.get_by_label("Alamat jalan atau patokan")
     address.tap()
     shift = page.get_by_role("button", name="Huruf kapital")

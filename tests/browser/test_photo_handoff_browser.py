@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import Complaint, ComplaintPhoto
-from tests.browser.test_intake_browser import receipt_number, shot
+from tests.browser.test_intake_browser import kiosk_to_location, receipt_number, shot
 from tests.browser.test_offline import png_bytes, watch_errors
 from tests.conftest import TEST_CONFIG
 
@@ -40,11 +40,7 @@ def send(phone, code: str) -> None:
 def test_a_photo_taken_on_the_phone_joins_the_kiosk_report(kiosk_page, phone_page, live_app, artifacts):
     page = kiosk_page
     errors = watch_errors(page)
-    page.goto("/k/tebet-timur/")
-    page.get_by_role("button", name="Mulai melapor").click()
-    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
-    page.get_by_role("button", name="Lanjut").click()
-    expect(page.locator("h1")).to_contain_text("Di mana")
+    kiosk_to_location(page)
     page.get_by_role("button", name="Lanjut").click()
     expect(page.locator("h1")).to_contain_text("Apa yang terjadi")
     expect(page.locator("input[type=file]")).to_have_count(0)  # no file picker on a public PC

@@ -4,7 +4,7 @@ screenshot of every screen saved under test-artifacts/ (look at them)."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_intake_browser import assert_touch_targets, shot, walk_to_review
+from tests.browser.test_intake_browser import assert_touch_targets, kiosk_to_location, shot, walk_to_review
 
 VIEWPORTS = {"landscape": (1280, 800), "portrait": (1080, 1920)}
 
@@ -87,12 +87,7 @@ def test_every_screen_fits_with_larger_text(sized_kiosk):
 
 def test_switching_text_size_keeps_what_was_typed(kiosk_page):
     page = kiosk_page
-    page.goto("/k/tebet-timur/")
-    page.get_by_role("button", name="Mulai melapor").click()
-    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
-    page.get_by_role("button", name="Lanjut").click()
-    # A tap while the last step's request is in flight is dropped (htmx), so wait for each screen.
-    expect(page.locator("h1")).to_contain_text("Di mana")
+    kiosk_to_location(page)
     page.get_by_role("button", name="Lanjut").click()
     text = "Saluran air tersumbat di depan sekolah."
     page.locator("textarea").fill(text)
