@@ -38,6 +38,9 @@ def check(kiosk: Kiosk) -> None:
         abort(response)
 
 
+HELP_CALLED = "help_called"  # session key: this citizen called an officer (views.call_officer)
+
+
 def device_allowed(kiosk: Kiosk) -> bool:
     if kiosks.is_paired(kiosk):
         return kiosks.device_matches(kiosk, request.cookies.get(COOKIE))
@@ -95,7 +98,8 @@ def register(app) -> None:
 
     app.register_blueprint(bp, url_prefix="/k/<kiosk_code>")
     app.jinja_env.globals["kiosk_assist"] = lambda: assisting_officer(g.get("kiosk"))
-    app.jinja_env.globals["kiosk_help_waiting"] = lambda: g.get("kiosk") is not None and kiosks.help_waiting(g.kiosk)
+    app.jinja_env.globals["kiosk_help_waiting"] = lambda: (g.get("kiosk") is not None and bool(session.get(HELP_CALLED))
+                                                           and kiosks.help_waiting(g.kiosk))
     # A kiosk that takes citizens now (not out of service, the paired device): where "call an officer" can go through.
     app.jinja_env.globals["kiosk_serving"] = lambda: (g.get("kiosk") is not None and g.kiosk.active
                                                       and device_allowed(g.kiosk))

@@ -1,7 +1,7 @@
 """Kiosk-side routes: pairing the device, its heartbeat, assisted mode, a citizen's call for an officer."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -144,5 +144,8 @@ def call_officer():
     with immediate_transaction():
         if kiosks.request_help(kiosk):
             auth.audit("kiosk_help_call", target=f"kiosk:{kiosk.code}")
+    # "Called" shows for this citizen only: Finish and the idle reset clear the
+    # session, and the next citizen finds the button (the desk keeps the call).
+    session[devices.HELP_CALLED] = True
     flash(_l("An officer has been called to this kiosk. Please wait a moment; your answers are kept."), "success")
     return redirect(back_to(request.form.get("next")), code=303)

@@ -124,3 +124,13 @@ def test_a_kiosk_out_of_service_offers_no_call(app, client):
         db.session.commit()
     page = client.get("/k/tebet-timur/")
     assert page.status_code == 503 and CALL not in page.get_data(as_text=True)
+
+
+def test_the_next_citizen_finds_the_button_while_the_desk_keeps_the_call(app, flow):
+    flow.get("/")
+    _call(flow, "/k/tebet-timur/")
+    assert WAITING in flow.get("/").html
+    flow.post("/selesai", {})  # the citizen finishes (or the idle reset clears the session)
+    page = flow.get("/")
+    assert CALL in page.html and WAITING not in page.html
+    assert _desk(app).get("/petugas/kios/panggilan.json").get_json() == {"calls": [_kiosk(app).id]}
