@@ -29,10 +29,15 @@ def assert_touch_targets(page, selector, minimum=48):
 
 
 def kiosk_to_location(page) -> None:
-    """A kiosk from its start screen to the location screen: "Jalan rusak"
+    """A kiosk from its start page to the location screen (start_to_location)."""
+    page.goto("/k/tebet-timur/")
+    start_to_location(page)
+
+
+def start_to_location(page) -> None:
+    """From the start screen on show to the location screen: "Jalan rusak"
     chosen. Each screen awaited (a tap while htmx's request is in flight is
     dropped)."""
-    page.goto("/k/tebet-timur/")
     page.get_by_role("button", name="Mulai melapor").click()
     page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
     page.get_by_role("button", name="Lanjut").click()

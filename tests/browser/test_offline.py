@@ -17,7 +17,7 @@ from backend import damm
 from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Category, Complaint, Draft
-from tests.browser.test_intake_browser import assert_touch_targets
+from tests.browser.test_intake_browser import assert_touch_targets, start_to_location
 from tests.conftest import TEST_CONFIG
 from tests.flowdriver import csrf_token
 from printing.qr import qr_svg
@@ -525,11 +525,7 @@ def test_kiosk_carries_no_identity_for_an_anonymous_report_and_what_was_typed_wh
     page = device("kiosk")
     errors = watch_errors(page)
     kiosk_ready(page)
-    page.get_by_role("button", name="Mulai melapor").click()
-    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
-    page.get_by_role("button", name="Lanjut").click()
-    # Each "Lanjut" only once its screen is in: a second click could land on the first screen's button.
-    expect(page.locator("h1")).to_contain_text("Di mana")
+    start_to_location(page)
     page.get_by_role("button", name="Lanjut").click()  # the kiosk's own kelurahan
     page.locator("textarea").fill(DESCRIPTION)
     page.get_by_role("button", name="Lanjut").click()

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Kiosk
+from tests.browser.test_intake_browser import start_to_location
 from tests.browser.test_offline import CARRIED, KIOSK, kiosk_ready, shot, watch_errors
 
 BAD_GATEWAY = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>"
@@ -69,10 +70,7 @@ def test_kiosk_carries_on_offline_when_its_server_is_down(kiosk_device, gateway,
     page = kiosk_device
     errors = watch_errors(page)
     kiosk_ready(page)
-    page.get_by_role("button", name="Mulai melapor").click()
-    page.locator("label.choice", has_text="Jalan rusak / berlubang").click()
-    page.get_by_role("button", name="Lanjut").click()
-    expect(page.locator("h1")).to_contain_text("Di mana")
+    start_to_location(page)
     page.get_by_label("Alamat jalan atau patokan").fill("Jl. Kenanga No. 9")
 
     # gunicorn stops (nginx answers 502), or the database (the app answers 503
