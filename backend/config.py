@@ -99,6 +99,13 @@ class Config:
         # A citizen's call for an officer from a kiosk shows on the desk's
         # queue page until answered, or for this long.
         self.KIOSK_HELP_CALL_MINUTES = _env_int("KIOSK_HELP_CALL_MINUTES", 15)
+        # Meanwhile the caller's screen waits this long for a touch before its
+        # idle warning (not KIOSK_IDLE_SECONDS): someone waiting for an officer
+        # does not touch the screen, and their answers must be there when the
+        # officer comes. Their screen asks every KIOSK_HELP_POLL_SECONDS whether
+        # an officer has answered ("on the way").
+        self.KIOSK_HELP_IDLE_SECONDS = _env_int("KIOSK_HELP_IDLE_SECONDS", 300)
+        self.KIOSK_HELP_POLL_SECONDS = _env_int("KIOSK_HELP_POLL_SECONDS", 10)
         # The start screen, untouched this long, turns into the attract screen
         # (kiosk/static/js/attract.js): slides of this many seconds each; it
         # reloads itself this often so that hours, duty and tokens stay fresh.

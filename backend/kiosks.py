@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -157,9 +158,33 @@ def request_help(kiosk: Kiosk, now: datetime | None = None) -> bool:
     return True
 
 
-def answer_help(kiosk: Kiosk) -> None:
+def answer_help(kiosk: Kiosk, now: datetime | None = None) -> None:
     """An officer is on the way (the console), or at the kiosk (assisted mode)."""
     kiosk.help_requested_at = None
+    kiosk.help_answered_at = now or utcnow()
+
+
+class HelpState(StrEnum):
+    """A citizen's own call, as their kiosk screen shows it."""
+
+    WAITING = "waiting"  # called, not answered yet
+    COMING = "coming"  # an officer answered it: on the way
+
+
+def help_state(kiosk: Kiosk, called_at: datetime | None, now: datetime | None = None) -> HelpState | None:
+    """The state of the call a citizen made (or joined) at `called_at`; None
+    when they made none, or it ended: unanswered or answered more than
+    KIOSK_HELP_CALL_MINUTES ago (the screen offers the button again)."""
+    if called_at is None:
+        return None
+    now = now or utcnow()
+    if help_waiting(kiosk, now):
+        return HelpState.WAITING
+    answered = kiosk.help_answered_at
+    limit = timedelta(minutes=current_app.config["KIOSK_HELP_CALL_MINUTES"])
+    if answered is not None and answered >= called_at and now - answered < limit:
+        return HelpState.COMING
+    return None
 
 
 @dataclass(frozen=True)

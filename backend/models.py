@@ -174,6 +174,8 @@ class Kiosk(db.Model):
     printer_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A citizen at the screen called an officer (backend/kiosks.py request_help).
     help_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An officer answered the last call (backend/kiosks.py answer_help): "on the way".
+    help_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     office: Mapped[Office] = relationship()
 

@@ -8,7 +8,7 @@ unless KIOSK_REQUIRE_PAIRING is set (production), so the demo kiosks of
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import abort, current_app, make_response, render_template, request, session
 
@@ -38,7 +38,29 @@ def check(kiosk: Kiosk) -> None:
         abort(response)
 
 
-HELP_CALLED = "help_called"  # session key: this citizen called an officer (views.call_officer)
+HELP_CALLED = "help_called"  # session key: when the call this citizen made (or joined) began, epoch seconds
+
+
+def help_called(kiosk: Kiosk) -> None:
+    """Remember in this citizen's session the call they made or joined (views.call_officer)."""
+    session[HELP_CALLED] = kiosk.help_requested_at.timestamp()
+
+
+def my_help(kiosk: Kiosk | None) -> kiosks.HelpState | None:
+    """The call this citizen made at this kiosk, if it is still open: waiting, or an officer on the way."""
+    called = session.get(HELP_CALLED)
+    if kiosk is None or not isinstance(called, (int, float)) or isinstance(called, bool):
+        return None
+    return kiosks.help_state(kiosk, datetime.fromtimestamp(called, timezone.utc))
+
+
+def idle_seconds(kiosk: Kiosk | None) -> int:
+    """How long a kiosk screen waits for a touch before its idle warning: longer
+    while this citizen waits for the officer they called, so that their answers
+    are still there when the officer comes."""
+    if my_help(kiosk) is not None:
+        return max(current_app.config["KIOSK_HELP_IDLE_SECONDS"], current_app.config["KIOSK_IDLE_SECONDS"])
+    return current_app.config["KIOSK_IDLE_SECONDS"]
 
 
 def device_allowed(kiosk: Kiosk) -> bool:
@@ -98,8 +120,8 @@ def register(app) -> None:
 
     app.register_blueprint(bp, url_prefix="/k/<kiosk_code>")
     app.jinja_env.globals["kiosk_assist"] = lambda: assisting_officer(g.get("kiosk"))
-    app.jinja_env.globals["kiosk_help_waiting"] = lambda: (g.get("kiosk") is not None and bool(session.get(HELP_CALLED))
-                                                           and kiosks.help_waiting(g.kiosk))
+    app.jinja_env.globals["kiosk_help"] = lambda: my_help(g.get("kiosk"))
+    app.jinja_env.globals["kiosk_idle_seconds"] = lambda: idle_seconds(g.get("kiosk"))
     # A kiosk that takes citizens now (not out of service, the paired device): where "call an officer" can go through.
     app.jinja_env.globals["kiosk_serving"] = lambda: (g.get("kiosk") is not None and g.kiosk.active
                                                       and device_allowed(g.kiosk))

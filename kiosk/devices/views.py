@@ -1,6 +1,8 @@
 """Kiosk-side routes: pairing the device, its heartbeat, assisted mode, a citizen's call for an officer."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -82,8 +84,6 @@ def _draft_key(kiosk: Kiosk) -> str:
 
 
 def _discard_draft(kiosk: Kiosk) -> None:
-    from flask import session
-
     draft = drafts.load_draft(session.pop(_draft_key(kiosk), None))
     if draft is not None:
         drafts.discard(draft)
@@ -146,6 +146,21 @@ def call_officer():
             auth.audit("kiosk_help_call", target=f"kiosk:{kiosk.code}")
     # "Called" shows for this citizen only: Finish and the idle reset clear the
     # session, and the next citizen finds the button (the desk keeps the call).
-    session[devices.HELP_CALLED] = True
+    devices.help_called(kiosk)
     flash(_l("An officer has been called to this kiosk. Please wait a moment; your answers are kept."), "success")
     return redirect(back_to(request.form.get("next")), code=303)
+
+
+@bp.get("/panggil")
+def help_status():
+    """The caller's footer asks every few seconds (devices/_help_call.html):
+    204 while the call still waits, else the footer as it is now (an officer on
+    the way, or the button again once the call has ended)."""
+    kiosk = g.kiosk
+    devices.check(kiosk)
+    if devices.my_help(kiosk) == kiosks.HelpState.WAITING:
+        return "", 204
+    # The button's way back is the screen it is on (htmx says which), not this address.
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    next_url = back_to(urlunsplit(("", "", page.path, page.query, "")) or None)
+    return render_template("devices/_help_call.html", kiosk=kiosk, next_url=next_url)

@@ -1,7 +1,8 @@
 """A citizen at a kiosk calls an officer, in real Chromium: the footer's
 "Panggil petugas" keeps what was typed and says the call is made; the desk's
 queue page, left open, shows the call within 20 s (console.js asks) and the
-officer answers it. Screenshots go to test-artifacts/."""
+officer answers it; the kiosk's screen, left open, then says an officer is on
+the way. Screenshots go to test-artifacts/."""
 from playwright.sync_api import expect
 
 from tests.browser.test_intake_browser import kiosk_to_location, shot
@@ -39,9 +40,14 @@ def test_the_desk_sees_a_kiosks_call_and_answers_it(kiosk_page, browser, live_se
         expect(desk.locator(".notice--success")).to_contain_text("menunggu Anda")
         expect(desk.locator("[data-help-call]")).to_have_count(0)
 
-        # The kiosk can call again (its next page).
-        page.reload()
-        expect(page.get_by_role("button", name="Panggil petugas")).to_be_visible()
+        # The caller's screen, left as it was, asks and says an officer is on the way.
+        coming = page.locator(".help-call--coming")
+        expect(coming).to_have_text("Petugas sedang menuju ke kios ini. Mohon tunggu di sini.", timeout=5_000)
+        expect(page.get_by_label("Alamat jalan atau patokan")).to_have_value("Jl. Tebet Raya No. 5")
+        # It waits longer before its idle warning: the citizen does not touch it meanwhile.
+        idle = int(page.locator("#idle").get_attribute("data-idle-seconds"))
+        assert idle == live_app.config["KIOSK_HELP_IDLE_SECONDS"] > live_app.config["KIOSK_IDLE_SECONDS"]
+        shot(page, artifacts, "3-kios-petugas-datang")
         assert errors == [] and desk_errors == []
     finally:
         context.close()

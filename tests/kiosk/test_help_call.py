@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import AuditLog, Kiosk, utcnow
-from tests.flowdriver import csrf_token
+from tests.flowdriver import FlowDriver, csrf_token
 from tests.officers import PIN, make_user, sign_in
 
 CALL = "Panggil petugas"
 WAITING = "Petugas sudah dipanggil. Mohon tunggu sebentar."
+COMING = "Petugas sedang menuju ke kios ini. Mohon tunggu di sini."
 
 
 def _kiosk(app) -> Kiosk:
@@ -90,7 +91,10 @@ def test_the_desk_of_the_kiosks_office_sees_the_call_and_answers_it(app, flow):
     assert "menunggu Anda" in after and f'data-help-call="{kiosk_id}"' not in after
     assert desk.get("/petugas/kios/panggilan.json").get_json() == {"calls": []}
     assert _kiosk(app).help_requested_at is None
-    assert CALL in flow.get("/").html  # the kiosk can call again
+    # The caller's screen says an officer is on the way; the next citizen can call again.
+    page = flow.get("/")
+    assert COMING in page.html and CALL not in page.html
+    assert CALL in FlowDriver(app.test_client()).get("/").html
     with app.app_context():
         assert db.session.scalars(select(AuditLog).where(AuditLog.action == "kiosk_help_answered")).one()
 
@@ -134,3 +138,80 @@ def test_the_next_citizen_finds_the_button_while_the_desk_keeps_the_call(app, fl
     page = flow.get("/")
     assert CALL in page.html and WAITING not in page.html
     assert _desk(app).get("/petugas/kios/panggilan.json").get_json() == {"calls": [_kiosk(app).id]}
+
+
+def _answer(app, desk):
+    kiosk_id = _kiosk(app).id
+    queue = desk.get("/petugas/").get_data(as_text=True)
+    assert desk.post(f"/petugas/kios/{kiosk_id}/panggilan", data={"csrf_token": csrf_token(queue)}).status_code == 303
+
+
+def _poll(flow, on="/k/tebet-timur/kejadian"):
+    return flow.client.get("/k/tebet-timur/panggil",
+                           headers={"HX-Request": "true", "HX-Current-URL": "http://kios.example" + on})
+
+
+def test_the_callers_screen_asks_until_an_officer_answers_then_says_one_is_coming(app, flow):
+    flow.get("/")
+    assert _poll(flow).get_data(as_text=True).count('action="/k/tebet-timur/panggil"') == 1  # no call: the button
+    flow.get("/")
+    _call(flow, "/k/tebet-timur/")
+    waiting = flow.get("/").html
+    assert WAITING in waiting and 'hx-get="/k/tebet-timur/panggil"' in waiting and f'hx-trigger="every {app.config["KIOSK_HELP_POLL_SECONDS"]}s"' in waiting
+    r = _poll(flow)
+    assert r.status_code == 204  # nothing changed: htmx leaves the footer as it is
+    _answer(app, _desk(app))
+    r = _poll(flow)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and COMING in html and "hx-get" not in html and "data-help-call" in html
+    # A citizen who did not call never hears of it.
+    other = FlowDriver(app.test_client())
+    other.get("/")
+    assert COMING not in other.get("/").html and CALL in _poll(other).get_data(as_text=True)
+
+
+def test_an_officer_who_never_came_leaves_the_button_again(app, flow):
+    flow.get("/")
+    _call(flow, "/k/tebet-timur/")
+    _answer(app, _desk(app))
+    with app.app_context():
+        kiosk = db.session.execute(select(Kiosk).filter_by(code="tebet-timur")).scalar_one()
+        kiosk.help_answered_at = utcnow() - timedelta(minutes=app.config["KIOSK_HELP_CALL_MINUTES"] + 1)
+        db.session.commit()
+    html = _poll(flow, on="/k/tebet-timur/kejadian?from=review").get_data(as_text=True)
+    # The button again, leading back to the screen the citizen is on (not to this address).
+    assert CALL in html and COMING not in html
+    assert 'name="next" value="/k/tebet-timur/kejadian?from=review"' in html
+    assert CALL in flow.get("/").html
+
+
+def test_an_answer_to_an_earlier_call_is_not_this_citizens(app, flow):
+    flow.get("/")
+    _call(flow, "/k/tebet-timur/")
+    _answer(app, _desk(app))
+    flow.post("/selesai", {})
+    nxt = FlowDriver(app.test_client())
+    nxt.get("/")
+    nxt.post("/panggil", {"next": "/k/tebet-timur/"})
+    page = nxt.get("/")
+    assert WAITING in page.html and COMING not in page.html  # a new call, not yet answered
+
+
+def test_while_the_caller_waits_the_screen_waits_longer_before_clearing(app, flow):
+    flow.start()
+    assert f'data-idle-seconds="{app.config["KIOSK_IDLE_SECONDS"]}"' in flow.get("/kategori").html
+    _call(flow)
+    assert f'data-idle-seconds="{app.config["KIOSK_HELP_IDLE_SECONDS"]}"' in flow.get("/kategori").html
+    _answer(app, _desk(app))
+    assert f'data-idle-seconds="{app.config["KIOSK_HELP_IDLE_SECONDS"]}"' in flow.get("/kategori").html  # on the way
+    flow.post("/selesai", {})
+    flow.start()
+    assert f'data-idle-seconds="{app.config["KIOSK_IDLE_SECONDS"]}"' in flow.get("/kategori").html
+
+
+def test_a_session_from_before_the_call_times_were_kept_shows_the_button(app, flow):
+    flow.get("/")
+    with flow.client.session_transaction() as s:
+        s["help_called"] = True  # what a session held before this release
+    page = flow.get("/")
+    assert page.status == 200 and CALL in page.html
