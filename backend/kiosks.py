@@ -142,6 +142,15 @@ def printer_problem(kiosk: Kiosk) -> str | None:
 
 # --- a citizen at the screen calls an officer ---------------------------------
 
+# The audit row of each call (kiosk/devices/views.py), which the dashboard
+# counts per kiosk (backend/monitoring/queries.py kiosk_states).
+HELP_CALL_ACTION = "kiosk_help_call"
+
+
+def audit_target(kiosk_code: str) -> str:
+    return f"kiosk:{kiosk_code}"
+
+
 def help_waiting(kiosk: Kiosk, now: datetime | None = None) -> bool:
     """A call from this kiosk not yet answered, and not older than KIOSK_HELP_CALL_MINUTES."""
     at = kiosk.help_requested_at

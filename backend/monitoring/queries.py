@@ -44,7 +44,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from backend import kiosks as kiosk_rules
 from backend import roster
 from backend.extensions import db
-from backend.models import Category, Complaint, Kiosk, KioskUptime, MonitoringDaily, MonitoringFacet, OutboxItem
+from backend.models import AuditLog, Category, Complaint, Kiosk, KioskUptime, MonitoringDaily, MonitoringFacet, OutboxItem
 from backend.monitoring import rollup
 from backend.monitoring.scope import OfficeNode, Scope
 from backend.statuses import CHANNEL_LABELS, STATUSES, Channel
@@ -105,6 +105,7 @@ class KioskState:
     offline: bool
     printer_problem: str | None
     uptime: float | None  # 0..1 over the range up to now; None: the range has not begun
+    help_calls: int = 0  # citizens at the screen who called an officer in the range ("Panggil petugas")
 
 
 @dataclass(frozen=True)
@@ -481,13 +482,23 @@ def kiosk_states(scope: Scope) -> list[KioskState]:
             .where(KioskUptime.kiosk_id.in_([k.id for k in kiosks]), KioskUptime.hour >= first_hour,
                    KioskUptime.hour < window_end)
             .group_by(KioskUptime.kiosk_id)).all())
+    calls: dict[str, int] = {}
+    if kiosks:
+        # Each call is one audit row (kiosk/devices/views.py call_officer); a second tap is the same call.
+        calls = dict(db.session.execute(
+            select(AuditLog.target, func.count())
+            .where(AuditLog.action == kiosk_rules.HELP_CALL_ACTION, AuditLog.at >= scope.start_utc,
+                   AuditLog.at < scope.end_utc,
+                   AuditLog.target.in_([kiosk_rules.audit_target(k.code) for k in kiosks]))
+            .group_by(AuditLog.target)).all())
     out = []
     for k in kiosks:
         last = k.last_heartbeat_at
         uptime = None if window <= 0 else min(1.0, int(beats.get(k.id, 0)) * interval / window)
         node = scope.tree.by_id[k.office_id]
         out.append(KioskState(k.code, k.name, node.code, node.title, last,
-                              kiosk_rules.heartbeat_late(k, now), kiosk_rules.printer_problem(k), uptime))
+                              kiosk_rules.heartbeat_late(k, now), kiosk_rules.printer_problem(k), uptime,
+                              int(calls.get(kiosk_rules.audit_target(k.code), 0))))
     return out
 
 

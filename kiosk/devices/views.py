@@ -143,7 +143,7 @@ def call_officer():
     # (Its CSRF token is checked before any view: app-wide.)
     with immediate_transaction():
         if kiosks.request_help(kiosk):
-            auth.audit("kiosk_help_call", target=f"kiosk:{kiosk.code}")
+            auth.audit(kiosks.HELP_CALL_ACTION, target=kiosks.audit_target(kiosk.code))
     # "Called" shows for this citizen only: Finish and the idle reset clear the
     # session, and the next citizen finds the button (the desk keeps the call).
     devices.help_called(kiosk)

@@ -1,5 +1,4 @@
-"""Kiosks: when an officer answered the last call ("Saya ke sana"), so the
-citizen who called reads that an officer is on the way
+"""Kiosks: when an officer answered the last call ("Saya ke sana"): the caller reads "on the way"
 
 Revision ID: 0016
 Revises: 0015
