@@ -110,6 +110,7 @@ def assist():
         else:
             _discard_draft(kiosk)
             kiosks.answer_help(kiosk)  # the officer is here: a call from this kiosk is answered
+            session.pop(devices.HELP_CALLED, None)  # ... and over: the next citizen gets the button
             devices.start_assist(kiosk, user)
             auth.audit("kiosk_assist_start", user=user, target=f"kiosk:{kiosk.code}")
             db.session.commit()

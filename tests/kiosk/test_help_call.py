@@ -119,6 +119,9 @@ def test_an_officer_starting_assisted_mode_there_answers_the_call(app, flow):
     assert flow.post("/bantuan", {"username": "budi", "pin": PIN}).status == 303
     assert _kiosk(app).help_requested_at is None
     assert CALL not in flow.get("/").html  # assisted mode: the officer is there
+    flow.post("/bantuan/selesai", {})
+    page = flow.get("/")  # the next citizen: the button, not "on the way"
+    assert CALL in page.html and COMING not in page.html
 
 
 def test_a_kiosk_out_of_service_offers_no_call(app, client):
