@@ -22,10 +22,16 @@ What it does (a measurement, not a test; see bench/README.md):
 4. The same for a minimal Flask + Flask-SQLAlchemy app (bench/baseline_app.py,
    POST /insert of one row) on the same kind of database, under the same
    gunicorn settings.
-5. A report with `submit_ratio=<app rps (htmx) / baseline rps>` and the
+5. The floor: bench/floor_app.py, a bare Flask app that writes the rows of
+   one submission (the complaint, its event, its outbox row, the rollups,
+   the number) in one transaction and nothing else, on a migrated and seeded
+   database of its own, under the same gunicorn settings.
+6. A report with `submit_ratio=<app rps (htmx) / baseline rps>` and the
    targets, `page_submit_ratio=` for the whole-page answer, and a line for
    the phone API (POST /api/v1/laporan, one JSON request, no prepared flow)
-   measured the same way: `api_submit_ratio=` against the same baseline.
+   measured the same way: `api_submit_ratio=` against the same baseline;
+   `floor_ratio=` for the floor, the ratio no implementation of the
+   submission on this stack can pass.
 
 Exit status: 0 whatever the figures, 1 if any submission failed (non-2xx, no
 complaint number on the receipt, or a whole page where htmx asked for #page),
@@ -547,6 +553,43 @@ def measure_api(args, server: Server, clients: ClientPool, warm_n: int) -> Measu
     return Measured("api", peak, paced, rate, warmup.failures)
 
 
+def floor_intake(client: httpx.Client, i: int) -> str | None:
+    r = client.post("/intake", data={"idempotency_key": uuid.uuid4().hex, "address": "Jl. Tebet Raya No. 5",
+                                     "description": f"Lubang besar di tengah jalan sejak minggu lalu ({i})."})
+    if not 200 <= r.status_code < 300:
+        return f"{r.status_code}"
+    if not r.json().get("number"):
+        return "no number"
+    return None
+
+
+def measure_floor(args, dbs: Databases, tmp: Path) -> Measured:
+    """bench/floor_app.py: the submission's writes alone, on a database of its own
+    (migrated and seeded as the app's), under the same gunicorn settings."""
+    env = base_env(tmp / "instance-floor", dbs.new("floor"))
+    run([str(BIN / "flask"), "db", "upgrade"], env)
+    run([str(BIN / "flask"), "seed", "--demo-complaints", "0"], env)
+    env.pop("FLASK_APP")
+    server = Server("floor", "bench.floor_app:create_app()", env, args, tmp)
+    clients = ClientPool()
+    try:
+        server.start()
+        clients.base_url = server.url
+        warmup = closed_loop(list(range(100)), floor_intake, clients, args.concurrency, args.pass_time_limit)
+        peak = closed_loop(list(range(args.baseline_requests)), floor_intake, clients, args.concurrency,
+                           args.pass_time_limit, server)
+        print(f"  peak: {peak.done} submissions in {peak.elapsed:.2f}s = {peak.rate:.1f}/s", flush=True)
+        rate = max(peak.rate / 2, 0.5)
+        n = max(20, min(args.max_paced * 4, math.ceil(rate * args.paced_seconds)))
+        paced = open_loop(list(range(n)), floor_intake, clients, rate, args.max_threads, args.concurrency)
+        print(f"  paced: {paced.done} submissions at {rate:.1f}/s: p50 {paced.pct(50):.1f} ms, "
+              f"p95 {paced.pct(95):.1f} ms", flush=True)
+        return Measured("floor", peak, paced, rate, warmup.failures)
+    finally:
+        clients.close()
+        server.stop()
+
+
 def measure_baseline(args, dbs: Databases, tmp: Path) -> Measured:
     env = base_env(tmp / "instance-baseline", dbs.new("baseline"))
     env.pop("FLASK_APP")
@@ -573,7 +616,7 @@ def measure_baseline(args, dbs: Databases, tmp: Path) -> Measured:
 
 # --- report -----------------------------------------------------------------
 
-def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
+def report(args, app: Measured, base: Measured, load_before: tuple, floor: Measured | None = None) -> None:
     ratio = app.peak.rate / base.peak.rate if base.peak.rate else float("nan")
     cpus = os.cpu_count() or 1
     print()
@@ -589,6 +632,8 @@ def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
         lines.append(("page POST /kirim -> whole page", app.page))
     if app.api is not None:
         lines.append(("api  POST /api/v1/laporan (JSON)", app.api))
+    if floor is not None:
+        lines.append(("floor POST /intake (writes only)", floor))
     for label, m in (*lines, ("base POST /insert (1 row)", base)):
         cpu = m.peak.cpu / m.peak.elapsed * 100 if m.peak.elapsed else 0
         server_cpu = m.peak.server_cpu / m.peak.elapsed * 100 if m.peak.elapsed else 0
@@ -605,6 +650,11 @@ def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
     if app.api is not None:
         api_ratio = app.api.peak.rate / base.peak.rate if base.peak.rate else float("nan")
         print(f"api_submit_ratio={api_ratio:.2f}")
+    if floor is not None:
+        # The same rows written with nothing around them (bench/floor_app.py): the
+        # ratio no implementation of the submission on this stack can pass.
+        floor_ratio = floor.peak.rate / base.peak.rate if base.peak.rate else float("nan")
+        print(f"floor_ratio={floor_ratio:.2f}")
     if app.peak.done and app.peak.server_cpu and base.peak.rate:
         # What the server's CPU alone allows: every core busy with submissions
         # (the client's share left out), no waiting at all. Above the measured
@@ -622,7 +672,7 @@ def report(args, app: Measured, base: Measured, load_before: tuple) -> None:
     if RETRIES.count:
         print(f"note: {RETRIES.count} untimed set-up steps of the app answered 5xx and were retried, "
               f"e.g. {RETRIES.examples[0]} (see the gunicorn log with --keep)")
-    for m in (app, app.page, app.api, base):
+    for m in (app, app.page, app.api, floor, base):
         if m is None:
             continue
         if m.failures:
@@ -672,9 +722,11 @@ def main(argv=None) -> int:
         app = measure_app(args, dbs, tmp)
         print(f"baseline (bench/baseline_app.py) on {args.db}:", flush=True)
         base = measure_baseline(args, dbs, tmp)
-        report(args, app, base, load_before)
+        print(f"floor (bench/floor_app.py: the submission's writes alone) on {args.db}:", flush=True)
+        floor = measure_floor(args, dbs, tmp)
+        report(args, app, base, load_before, floor)
         print(f"(total {time.monotonic() - t0:.0f}s)")
-        return 1 if any(m is not None and m.failures for m in (app, app.page, app.api, base)) else 0
+        return 1 if any(m is not None and m.failures for m in (app, app.page, app.api, base, floor)) else 0
     except SetupError as exc:
         print(f"set-up failed: {exc}", file=sys.stderr)
         return 2
