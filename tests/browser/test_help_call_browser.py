@@ -11,14 +11,39 @@ from tests.browser.test_officer_browser import console_errors, officer
 from tests.browser.test_offline import watch_errors
 
 
+# Counts the tones the page starts (console.js's chime is two), across the page's reloads.
+TONE_COUNTER = """
+(() => {
+  const Real = window.AudioContext;
+  if (!Real) return;
+  const create = Real.prototype.createOscillator;
+  Real.prototype.createOscillator = function () {
+    const tone = create.call(this);
+    const start = tone.start.bind(tone);
+    tone.start = (...args) => {
+      sessionStorage.setItem("test:tones", String(Number(sessionStorage.getItem("test:tones") || 0) + 1));
+      return start(...args);
+    };
+    return tone;
+  };
+})();
+"""
+
+
+def tones(page) -> int:
+    return int(page.evaluate("Number(sessionStorage.getItem('test:tones') || 0)"))
+
+
 def test_the_desk_sees_a_kiosks_call_and_answers_it(kiosk_page, browser, live_server, live_app, artifacts):
     officer(live_app, "ani.meja", "petugas", "0101", full_name="Ani Lestari")
     context, desk = signed_in(browser, live_server, "ani.meja")
     desk_errors = console_errors(desk)
     try:
         desk.clock.install()
+        desk.add_init_script(TONE_COUNTER)
         desk.goto("/petugas/")
         expect(desk.locator("[data-help-call]")).to_have_count(0)
+        assert tones(desk) == 0
 
         page = kiosk_page
         errors = watch_errors(page)
@@ -35,6 +60,11 @@ def test_the_desk_sees_a_kiosks_call_and_answers_it(kiosk_page, browser, live_se
         desk.clock.run_for(21_000)
         call = desk.locator("[data-help-call]")
         expect(call).to_contain_text("seorang warga menunggu bantuan petugas")
+        expect(desk).to_have_title("(1) Panggilan dari kios · Pengaduan · Kios Aduan")
+        assert tones(desk) == 2  # one chime for the new call
+        desk.reload()
+        expect(desk.locator("[data-help-call]")).to_have_count(1)
+        assert tones(desk) == 2  # ... and not again for the same call
         shot(desk, artifacts, "2-meja-panggilan")
         desk.get_by_role("button", name="Saya ke sana").click()
         expect(desk.locator(".notice--success")).to_contain_text("menunggu Anda")

@@ -76,6 +76,7 @@ def test_the_desk_of_the_kiosks_office_sees_the_call_and_answers_it(app, flow):
     queue = desk.get("/petugas/").get_data(as_text=True)
     kiosk_id = _kiosk(app).id
     assert f'data-help-call="{kiosk_id}"' in queue and "menunggu bantuan petugas" in queue
+    assert "<title>(1) Panggilan dari kios · Pengaduan" in queue  # seen from another window too
     assert f'data-help-calls="{kiosk_id}"' in queue
     assert desk.get("/petugas/kios/panggilan.json").get_json() == {"calls": [kiosk_id]}
     # Another kelurahan's desk does not.
@@ -89,6 +90,7 @@ def test_the_desk_of_the_kiosks_office_sees_the_call_and_answers_it(app, flow):
     assert r.status_code == 303
     after = desk.get("/petugas/").get_data(as_text=True)
     assert "menunggu Anda" in after and f'data-help-call="{kiosk_id}"' not in after
+    assert "<title>Pengaduan ·" in after
     assert desk.get("/petugas/kios/panggilan.json").get_json() == {"calls": []}
     assert _kiosk(app).help_requested_at is None
     # The caller's screen says an officer is on the way; the next citizen can call again.

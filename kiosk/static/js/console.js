@@ -7,7 +7,8 @@
  *  - the assisted-intake form hides contact fields the officer chose not to fill
  *  - the monitoring dashboard folds each kecamatan's kelurahan rows under it
  *  - the queue page asks every 20 s whether a kiosk's citizen calls an officer
- *    ([data-help-poll]) and reloads when the calls change
+ *    ([data-help-poll]) and reloads when the calls change; it chimes once for
+ *    each call it has not shown before
  */
 (() => {
   "use strict";
@@ -104,6 +105,7 @@
   const poll = document.querySelector("[data-help-poll]");
   if (poll) {
     const shown = poll.dataset.helpCalls;
+    announceNewCalls(shown ? shown.split(",") : []);
     const typing = () => {
       const el = document.activeElement;
       return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement;
@@ -119,5 +121,46 @@
       }
     };
     window.setInterval(ask, 20000);
+  }
+
+  /* A desk officer is often turned to a citizen, not to the screen: a short
+     two-tone chime (drawn by Web Audio, no sound file) for each call this tab
+     has not chimed for yet. The calls already heard are kept in the tab's
+     sessionStorage, so the page's own reloads do not ring again. Without a
+     tap on the console since it opened, the browser may keep it silent; the
+     call shows on the page and in the tab's title all the same. */
+  function announceNewCalls(calls) {
+    const key = "kios-aduan:help-heard";
+    let heard = [];
+    try {
+      heard = (sessionStorage.getItem(key) || "").split(",");
+      sessionStorage.setItem(key, calls.join(","));
+    } catch (_err) {
+      /* storage off: chime for every call shown */
+    }
+    if (calls.some((id) => !heard.includes(id))) chime();
+  }
+
+  function chime() {
+    const Context = window.AudioContext;
+    if (!Context) return;
+    try {
+      const audio = new Context();
+      const t = audio.currentTime + 0.05;
+      [[880, 0], [660, 0.3]].forEach(([hz, after]) => {
+        const tone = audio.createOscillator();
+        const gain = audio.createGain();
+        tone.frequency.value = hz;
+        gain.gain.setValueAtTime(0.0001, t + after);
+        gain.gain.exponentialRampToValueAtTime(0.4, t + after + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, t + after + 0.28);
+        tone.connect(gain).connect(audio.destination);
+        tone.start(t + after);
+        tone.stop(t + after + 0.3);
+      });
+      window.setTimeout(() => audio.close(), 1500);
+    } catch (_err) {
+      /* no sound device: the page shows the call */
+    }
   }
 })();
