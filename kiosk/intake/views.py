@@ -52,6 +52,7 @@ from kiosk.intake.forms import (
     SubmitForm,
 )
 from kiosk.main.views import back_to
+from kiosk.tracking import views as tracking
 
 bp = Blueprint("intake", __name__)
 
@@ -380,6 +381,27 @@ def _review_context(draft):
 def review(draft):
     form = SubmitForm(data={"idempotency_key": draft.idempotency_key})
     return render_step("intake/review.html", form=form, **_review_context(draft))
+
+
+# --- a kiosk's own tracking: a citizen back with a receipt, without a phone -----------
+
+KIOSK_TRACK = tracking.Endpoints(lookup="kiosk.track_lookup", detail="kiosk.track_detail")
+
+
+@bp.get("/lacak")
+def track_lookup():
+    """The public tracking pages inside the kiosk's screen: its header, footer and
+    idle reset, no link out (a phone has /lacak, and is sent there)."""
+    if g.kiosk is None:
+        return redirect(url_for("tracking.lookup", **request.args), code=301)
+    return tracking.lookup_page(request.args.get("nomor"), KIOSK_TRACK)
+
+
+@bp.get("/lacak/<number>")
+def track_detail(number: str):
+    if g.kiosk is None:
+        return redirect(url_for("tracking.detail", number=number), code=301)
+    return tracking.detail_page(number, KIOSK_TRACK)
 
 
 @bp.get("/kirim")

@@ -6,6 +6,8 @@ notice that the receipt's number was registered under the stored one.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -49,16 +51,32 @@ def refused_office(number: str) -> dict | None:
     return {"name": office.title, "address": _office_address(office), "phone": office.phone or None}
 
 
-@bp.get("/")
-def lookup():
-    typed = request.args.get("nomor")
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the tracking pages' forms and links lead: the public pages, or a
+    kiosk's own (kiosk/intake/views.py), which keep the kiosk's screen."""
+
+    lookup: str = "tracking.lookup"
+    detail: str = "tracking.detail"
+
+
+PUBLIC = Endpoints()
+
+
+def lookup_page(typed: str | None, track: Endpoints = PUBLIC):
+    """The number form; a typed number, checked, sends on to its page."""
     if typed is None:
-        return render_template("tracking/lookup.html", typed="", error=None)
+        return render_template("tracking/lookup.html", typed="", error=None, track=track)
     try:
         number = parse_number(typed)
     except NumberError as exc:
-        return render_template("tracking/lookup.html", typed=typed, error=MESSAGES[exc.reason]), 400
-    return redirect(url_for(".detail", number=str(number)), code=303)
+        return render_template("tracking/lookup.html", typed=typed, error=MESSAGES[exc.reason], track=track), 400
+    return redirect(url_for(track.detail, number=str(number)), code=303)
+
+
+@bp.get("/")
+def lookup():
+    return lookup_page(request.args.get("nomor"))
 
 
 @bp.get("/<number>/qr.svg")
@@ -78,25 +96,31 @@ def qr(number: str):
     return response
 
 
-@bp.get("/<number>")
-def detail(number: str):
+def detail_page(number: str, track: Endpoints = PUBLIC):
+    """A complaint's progress; never its content."""
     try:
         parsed = parse_number(number)
     except NumberError as exc:
-        return render_template("tracking/lookup.html", typed=number, error=MESSAGES[exc.reason]), 400
+        return render_template("tracking/lookup.html", typed=number, error=MESSAGES[exc.reason], track=track), 400
     if str(parsed) != number:
-        return redirect(url_for(".detail", number=str(parsed)), code=301)
+        return redirect(url_for(track.detail, number=str(parsed)), code=301)
     complaint, leased = find(number)
     if complaint is None:
         office = refused_office(number)
         if office is not None:
             return render_template("tracking/refused.html", number=number, office=office,
-                                   message=REFUSED_MESSAGE), 404
+                                   message=REFUSED_MESSAGE, track=track), 404
         moved_to = delivery_refusals.moved_number(number)
         if moved_to is not None:
             # An officer completed the refused report under a new number (the receipt's could not be used).
             return render_template("tracking/refused.html", number=number, office=None, moved_to=moved_to,
-                                   message=ALIAS_MESSAGE)
-        return render_template("tracking/lookup.html", typed=number, error=NOT_FOUND), 404
+                                   message=ALIAS_MESSAGE, track=track)
+        return render_template("tracking/lookup.html", typed=number, error=NOT_FOUND, track=track), 404
     # A leased number: the complaint's own page under its own number, with the notice.
-    return render_template("tracking/detail.html", complaint=complaint, leased=leased, alias_message=ALIAS_MESSAGE)
+    return render_template("tracking/detail.html", complaint=complaint, leased=leased, alias_message=ALIAS_MESSAGE,
+                           track=track)
+
+
+@bp.get("/<number>")
+def detail(number: str):
+    return detail_page(number)

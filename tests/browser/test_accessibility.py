@@ -183,6 +183,15 @@ def test_kiosk_flow_is_accessible(context_for, live_app, artifacts, lang):
     page.locator("main .actions button[type=submit]").click()
     expect(page.locator(".number")).to_be_visible()
     walk.check("11-receipt", targets=True)
+    # Back another day: the kiosk's own tracking screens (in the language chosen).
+    number = "-".join(page.locator(".number__group").all_inner_texts())
+    page.goto("/k/tebet-timur/lacak")
+    expect(page.locator("input[name=nomor]")).to_be_visible()
+    walk.check("12-track", targets=True)
+    page.locator("input[name=nomor]").fill(number)
+    page.locator("main form .actions button[type=submit]").click()
+    expect(page.locator(".track .badge")).to_be_visible()
+    walk.check("13-track-progress", targets=True)
     walk.done()
 
 
