@@ -32,22 +32,37 @@ class Row(db.Model):
     payload: Mapped[str] = mapped_column(db.String(200))
 
 
-def create_app() -> Flask:
-    app = Flask(__name__)
+def yardstick_app(name: str, sa: SQLAlchemy, *, immediate: bool = False) -> Flask:
+    """A bare Flask app on DATABASE_URL, configured as the real app is: on
+    SQLite WAL, synchronous=FULL and a busy timeout (the same fsync policy);
+    `immediate`: every transaction begins with BEGIN IMMEDIATE, the write lock
+    first, as the real app's writes do (backend/database.py)."""
+    app = Flask(name)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}  # as the real app
-    db.init_app(app)
-
+    sa.init_app(app)
     with app.app_context():
-        engine = db.engine
+        engine = sa.engine
         if engine.dialect.name == "sqlite":
             @event.listens_for(engine, "connect")
             def _pragmas(dbapi_conn, _record):
+                if immediate:
+                    dbapi_conn.isolation_level = None  # BEGIN is ours (below)
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=FULL")
                 cur.execute("PRAGMA busy_timeout=15000")
                 cur.close()
+
+            if immediate:
+                @event.listens_for(engine, "begin")
+                def _begin(conn):
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    return app
+
+
+def create_app() -> Flask:
+    app = yardstick_app(__name__, db)
 
     @app.post("/insert")
     def insert():

@@ -17,19 +17,19 @@ work; no implementation of the issue's rules on this stack goes below it.
 """
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import datetime, timezone
 
 from flask import Flask, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from backend import numbering
 from backend.models import Agency, Category, Complaint, Office, OutboxItem, StatusEvent
 from backend.monitoring import rollup
 from backend.statuses import Channel, Identity, Status
 from backend.workdays import WIB
+from bench.baseline_app import yardstick_app
 
 OFFICE = "0101"  # Kelurahan Tebet Timur, the kiosk's office in bench/submit.py
 CATEGORY = "JALAN_RUSAK"
@@ -45,26 +45,8 @@ _NUMBER = update(_COMPLAINTS).where(_COMPLAINTS.c.id == bindparam("cid")).values
 
 
 def create_app() -> Flask:
-    app = Flask(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}  # as the real app
-    db.init_app(app)
+    app = yardstick_app(__name__, db, immediate=True)  # the write lock first, as immediate_transaction
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            @event.listens_for(engine, "connect")
-            def _pragmas(dbapi_conn, _record):
-                dbapi_conn.isolation_level = None  # BEGIN is ours (below)
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=FULL")
-                cur.execute("PRAGMA busy_timeout=15000")
-                cur.close()
-
-            @event.listens_for(engine, "begin")
-            def _immediate(conn):
-                conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock first, as immediate_transaction
-
         s = db.session
         office = s.execute(select(Office.id).where(Office.code == OFFICE)).scalar_one()
         category, agency = s.execute(select(Category.id, Category.agency_id).where(Category.code == CATEGORY)).one()

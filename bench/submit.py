@@ -570,45 +570,34 @@ def measure_floor(args, dbs: Databases, tmp: Path) -> Measured:
     run([str(BIN / "flask"), "db", "upgrade"], env)
     run([str(BIN / "flask"), "seed", "--demo-complaints", "0"], env)
     env.pop("FLASK_APP")
-    server = Server("floor", "bench.floor_app:create_app()", env, args, tmp)
-    clients = ClientPool()
-    try:
-        server.start()
-        clients.base_url = server.url
-        warmup = closed_loop(list(range(100)), floor_intake, clients, args.concurrency, args.pass_time_limit)
-        peak = closed_loop(list(range(args.baseline_requests)), floor_intake, clients, args.concurrency,
-                           args.pass_time_limit, server)
-        print(f"  peak: {peak.done} submissions in {peak.elapsed:.2f}s = {peak.rate:.1f}/s", flush=True)
-        rate = max(peak.rate / 2, 0.5)
-        n = max(20, min(args.max_paced * 4, math.ceil(rate * args.paced_seconds)))
-        paced = open_loop(list(range(n)), floor_intake, clients, rate, args.max_threads, args.concurrency)
-        print(f"  paced: {paced.done} submissions at {rate:.1f}/s: p50 {paced.pct(50):.1f} ms, "
-              f"p95 {paced.pct(95):.1f} ms", flush=True)
-        return Measured("floor", peak, paced, rate, warmup.failures)
-    finally:
-        clients.close()
-        server.stop()
+    return measure_yardstick(args, "floor", Server("floor", "bench.floor_app:create_app()", env, args, tmp),
+                             floor_intake, "submissions")
 
 
 def measure_baseline(args, dbs: Databases, tmp: Path) -> Measured:
     env = base_env(tmp / "instance-baseline", dbs.new("baseline"))
     env.pop("FLASK_APP")
     run([str(BIN / "python"), "-m", "bench.baseline_app", "init"], env)
-    server = Server("baseline", "bench.baseline_app:create_app()", env, args, tmp)
+    return measure_yardstick(args, "baseline", Server("baseline", "bench.baseline_app:create_app()", env, args, tmp),
+                             insert_row, "inserts")
+
+
+def measure_yardstick(args, label: str, server: Server, fn, noun: str) -> Measured:
+    """A yardstick app (one request, nothing to prepare): closed loop, then paced at half its peak."""
     clients = ClientPool()
     try:
         server.start()
         clients.base_url = server.url
-        warmup = closed_loop(list(range(100)), insert_row, clients, args.concurrency, args.pass_time_limit)
-        peak = closed_loop(list(range(args.baseline_requests)), insert_row, clients, args.concurrency,
+        warmup = closed_loop(list(range(100)), fn, clients, args.concurrency, args.pass_time_limit)
+        peak = closed_loop(list(range(args.baseline_requests)), fn, clients, args.concurrency,
                            args.pass_time_limit, server)
-        print(f"  peak: {peak.done} inserts in {peak.elapsed:.2f}s = {peak.rate:.1f}/s", flush=True)
+        print(f"  peak: {peak.done} {noun} in {peak.elapsed:.2f}s = {peak.rate:.1f}/s", flush=True)
         rate = max(peak.rate / 2, 0.5)
         n = max(20, min(args.max_paced * 4, math.ceil(rate * args.paced_seconds)))
-        paced = open_loop(list(range(n)), insert_row, clients, rate, args.max_threads, args.concurrency)
-        print(f"  paced: {paced.done} inserts at {rate:.1f}/s: p50 {paced.pct(50):.1f} ms, "
+        paced = open_loop(list(range(n)), fn, clients, rate, args.max_threads, args.concurrency)
+        print(f"  paced: {paced.done} {noun} at {rate:.1f}/s: p50 {paced.pct(50):.1f} ms, "
               f"p95 {paced.pct(95):.1f} ms", flush=True)
-        return Measured("baseline", peak, paced, rate, warmup.failures)
+        return Measured(label, peak, paced, rate, warmup.failures)
     finally:
         clients.close()
         server.stop()
