@@ -18,11 +18,11 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from backend import auth
 from backend.extensions import db
-from backend.models import Kiosk, Office, utcnow
+from backend.models import Kiosk, KioskHelpCall, Office, utcnow
 
 PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 PAIRING_LENGTH = 8
@@ -142,35 +142,54 @@ def printer_problem(kiosk: Kiosk) -> str | None:
 
 # --- a citizen at the screen calls an officer ---------------------------------
 
-# The audit row of each call (kiosk/devices/views.py), which the dashboard
-# counts per kiosk (backend/monitoring/queries.py kiosk_states).
-HELP_CALL_ACTION = "kiosk_help_call"
+def _call_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["KIOSK_HELP_CALL_MINUTES"])
 
 
-def audit_target(kiosk_code: str) -> str:
-    return f"kiosk:{kiosk_code}"
+def _waiting(now: datetime):
+    """A call not answered yet, and not older than KIOSK_HELP_CALL_MINUTES (the citizen may have gone)."""
+    return KioskHelpCall.answered_at.is_(None), KioskHelpCall.requested_at > now - _call_limit()
 
 
-def help_waiting(kiosk: Kiosk, now: datetime | None = None) -> bool:
-    """A call from this kiosk not yet answered, and not older than KIOSK_HELP_CALL_MINUTES."""
-    at = kiosk.help_requested_at
-    limit = timedelta(minutes=current_app.config["KIOSK_HELP_CALL_MINUTES"])
-    return at is not None and (now or utcnow()) - at < limit
+def waiting_since(kiosk_ids, now: datetime | None = None) -> dict[int, datetime]:
+    """The kiosks among `kiosk_ids` where a citizen waits for an officer: since when."""
+    if not kiosk_ids:
+        return {}
+    return dict(db.session.execute(
+        select(KioskHelpCall.kiosk_id, func.min(KioskHelpCall.requested_at))
+        .where(KioskHelpCall.kiosk_id.in_(list(kiosk_ids)), *_waiting(now or utcnow()))
+        .group_by(KioskHelpCall.kiosk_id)).all())
 
 
-def request_help(kiosk: Kiosk, now: datetime | None = None) -> bool:
-    """The kiosk's "call an officer": True for a new call, False when one is waiting already."""
+def request_help(kiosk: Kiosk, now: datetime | None = None) -> tuple[KioskHelpCall, bool]:
+    """The kiosk's "call an officer": (the new call, True), or (the call already
+    waiting, False). The caller holds the write lock (immediate_transaction),
+    so that two taps make one call."""
     now = now or utcnow()
-    if help_waiting(kiosk, now):
-        return False
-    kiosk.help_requested_at = now
-    return True
+    waiting = db.session.scalars(select(KioskHelpCall).where(KioskHelpCall.kiosk_id == kiosk.id, *_waiting(now))
+                                 .order_by(KioskHelpCall.requested_at.desc()).limit(1)).first()
+    if waiting is not None:
+        return waiting, False
+    call = KioskHelpCall(kiosk_id=kiosk.id, requested_at=now)
+    db.session.add(call)
+    db.session.flush()
+    return call, True
 
 
-def answer_help(kiosk: Kiosk, now: datetime | None = None) -> None:
-    """An officer is on the way (the console), or at the kiosk (assisted mode)."""
-    kiosk.help_requested_at = None
-    kiosk.help_answered_at = now or utcnow()
+class HelpAnswer(StrEnum):
+    """How an officer answered a call (kiosk_help_calls.answered_how)."""
+
+    DESK = "desk"  # "Saya ke sana" on the console's queue page
+    ASSISTED = "assisted"  # assisted mode started at the kiosk: the officer is there
+
+
+def answer_help(kiosk: Kiosk, officer_id: int | None, how: HelpAnswer, now: datetime | None = None) -> bool:
+    """An officer is on the way, or at the kiosk: the kiosk's waiting calls are
+    answered. False when none was waiting (another officer was quicker)."""
+    now = now or utcnow()
+    done = db.session.execute(update(KioskHelpCall).where(KioskHelpCall.kiosk_id == kiosk.id, *_waiting(now))
+                              .values(answered_at=now, answered_by_id=officer_id, answered_how=how))
+    return done.rowcount > 0
 
 
 class HelpState(StrEnum):
@@ -180,20 +199,17 @@ class HelpState(StrEnum):
     COMING = "coming"  # an officer answered it: on the way
 
 
-def help_state(kiosk: Kiosk, called_at: datetime | None, now: datetime | None = None) -> HelpState | None:
-    """The state of the call a citizen made (or joined) at `called_at`; None
+def help_state(kiosk: Kiosk, call_id: int | None, now: datetime | None = None) -> HelpState | None:
+    """The state of the call a citizen made (or joined) at this kiosk; None
     when they made none, or it ended: unanswered or answered more than
     KIOSK_HELP_CALL_MINUTES ago (the screen offers the button again)."""
-    if called_at is None:
+    call = db.session.get(KioskHelpCall, call_id) if call_id is not None else None
+    if call is None or call.kiosk_id != kiosk.id:
         return None
     now = now or utcnow()
-    if help_waiting(kiosk, now):
-        return HelpState.WAITING
-    answered = kiosk.help_answered_at
-    limit = timedelta(minutes=current_app.config["KIOSK_HELP_CALL_MINUTES"])
-    if answered is not None and answered >= called_at and now - answered < limit:
-        return HelpState.COMING
-    return None
+    if call.answered_at is None:
+        return HelpState.WAITING if now - call.requested_at < _call_limit() else None
+    return HelpState.COMING if now - call.answered_at < _call_limit() else None
 
 
 @dataclass(frozen=True)
@@ -203,7 +219,7 @@ class Trouble:
     kiosk: Kiosk
     offline: bool  # no heartbeat for three intervals (heartbeat_late)
     printer: str | None  # what its printer reports, when not ok (printer_problem)
-    help_since: datetime | None = None  # a citizen there called an officer (help_waiting)
+    help_since: datetime | None = None  # a citizen there waits for an officer (waiting_since)
 
 
 def needing_attention(where, now: datetime | None = None) -> list[Trouble]:
@@ -214,8 +230,8 @@ def needing_attention(where, now: datetime | None = None) -> list[Trouble]:
     took them out on purpose."""
     now = now or utcnow()
     rows = db.session.scalars(select(Kiosk).where(Kiosk.active.is_(True), where).order_by(Kiosk.name)).all()
-    troubles = [Trouble(k, heartbeat_late(k, now), printer_problem(k),
-                        k.help_requested_at if help_waiting(k, now) else None) for k in rows]
+    calls = waiting_since([k.id for k in rows], now)
+    troubles = [Trouble(k, heartbeat_late(k, now), printer_problem(k), calls.get(k.id)) for k in rows]
     # A citizen waiting for an officer first.
     return sorted((t for t in troubles if t.offline or t.printer or t.help_since),
                   key=lambda t: t.help_since is None)

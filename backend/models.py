@@ -172,10 +172,6 @@ class Kiosk(db.Model):
     # ?profile=<python-escpos profile>&qr=native|raster.
     printer_url: Mapped[str | None] = mapped_column(String(255))
     printer_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # A citizen at the screen called an officer (backend/kiosks.py request_help).
-    help_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # An officer answered the last call (backend/kiosks.py answer_help): "on the way".
-    help_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     office: Mapped[Office] = relationship()
 
@@ -603,6 +599,28 @@ class KioskUptime(db.Model):
     kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     beats: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KioskHelpCall(db.Model):
+    """A citizen at a kiosk's screen called an officer ("Panggil petugas",
+    backend/kiosks.py request_help), and when an officer answered: from the
+    console ("Saya ke sana") or by starting assisted mode there. The desk's
+    list shows the calls waiting; the caller's screen follows its own; the
+    dashboard counts them and the wait (backend/monitoring/queries.py)."""
+
+    __tablename__ = "kiosk_help_calls"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_how: Mapped[str | None] = mapped_column(String(12))  # backend/kiosks.py HelpAnswer
+
+    __table_args__ = (
+        Index("ix_kiosk_help_calls_kiosk_requested", "kiosk_id", "requested_at"),
+        Index("ix_kiosk_help_calls_requested_at", "requested_at"),
+    )
 
 
 class MonitoringDaily(db.Model):

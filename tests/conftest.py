@@ -123,19 +123,19 @@ def _clear_officer_tables(db) -> None:
 
     from backend import workdays
     from backend.models import (
-        AuditLog, DutyDay, DutyOfficer, DutySection, HolidayOverride, Kiosk, LoginFailure, OfficeHours,
-        OfficerSession, User,
+        AuditLog, DutyDay, DutyOfficer, DutySection, HolidayOverride, Kiosk, KioskHelpCall, LoginFailure,
+        OfficeHours, OfficerSession, User,
     )
     from backend.seed import DEMO_KIOSKS
 
-    for model in (DutyOfficer, DutyDay, DutySection, OfficerSession, AuditLog, LoginFailure, OfficeHours,
-                  HolidayOverride, User):
+    for model in (KioskHelpCall, DutyOfficer, DutyDay, DutySection, OfficerSession, AuditLog, LoginFailure,
+                  OfficeHours, HolidayOverride, User):
         db.session.execute(delete(model))
     demo = [code for code, *_rest in DEMO_KIOSKS]
     db.session.execute(delete(Kiosk).where(Kiosk.code.not_in(demo)))
     db.session.execute(update(Kiosk).values(active=True, device_token_hash=None, pairing_code_hash=None,
                                             pairing_expires_at=None, last_heartbeat_at=None, printer_status=None,
-                                            printer_status_at=None, help_requested_at=None))
+                                            printer_status_at=None))
     workdays.invalidate()
 
 

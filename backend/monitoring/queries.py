@@ -32,6 +32,7 @@ cut-off falls on. Kiosks, uptime and the roster are read live (small).
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -44,7 +45,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from backend import kiosks as kiosk_rules
 from backend import roster
 from backend.extensions import db
-from backend.models import AuditLog, Category, Complaint, Kiosk, KioskUptime, MonitoringDaily, MonitoringFacet, OutboxItem
+from backend.models import Category, Complaint, Kiosk, KioskHelpCall, KioskUptime, MonitoringDaily, MonitoringFacet, OutboxItem
 from backend.monitoring import rollup
 from backend.monitoring.scope import OfficeNode, Scope
 from backend.statuses import CHANNEL_LABELS, STATUSES, Channel
@@ -106,6 +107,7 @@ class KioskState:
     printer_problem: str | None
     uptime: float | None  # 0..1 over the range up to now; None: the range has not begun
     help_calls: int = 0  # citizens at the screen who called an officer in the range ("Panggil petugas")
+    help_wait: float | None = None  # seconds to an officer's answer, median of the answered calls; None: none
 
 
 @dataclass(frozen=True)
@@ -482,15 +484,17 @@ def kiosk_states(scope: Scope) -> list[KioskState]:
             .where(KioskUptime.kiosk_id.in_([k.id for k in kiosks]), KioskUptime.hour >= first_hour,
                    KioskUptime.hour < window_end)
             .group_by(KioskUptime.kiosk_id)).all())
-    calls: dict[str, int] = {}
+    calls: dict[int, int] = {}
+    waits: dict[int, list[float]] = {}
     if kiosks:
-        # Each call is one audit row (kiosk/devices/views.py call_officer); a second tap is the same call.
-        calls = dict(db.session.execute(
-            select(AuditLog.target, func.count())
-            .where(AuditLog.action == kiosk_rules.HELP_CALL_ACTION, AuditLog.at >= scope.start_utc,
-                   AuditLog.at < scope.end_utc,
-                   AuditLog.target.in_([kiosk_rules.audit_target(k.code) for k in kiosks]))
-            .group_by(AuditLog.target)).all())
+        # The calls made in the range (a few a day at most), and how long each answered one waited.
+        for kiosk_id, asked, answered in db.session.execute(
+                select(KioskHelpCall.kiosk_id, KioskHelpCall.requested_at, KioskHelpCall.answered_at)
+                .where(KioskHelpCall.kiosk_id.in_([k.id for k in kiosks]),
+                       KioskHelpCall.requested_at >= scope.start_utc, KioskHelpCall.requested_at < scope.end_utc)):
+            calls[kiosk_id] = calls.get(kiosk_id, 0) + 1
+            if answered is not None:
+                waits.setdefault(kiosk_id, []).append((answered - asked).total_seconds())
     out = []
     for k in kiosks:
         last = k.last_heartbeat_at
@@ -498,7 +502,7 @@ def kiosk_states(scope: Scope) -> list[KioskState]:
         node = scope.tree.by_id[k.office_id]
         out.append(KioskState(k.code, k.name, node.code, node.title, last,
                               kiosk_rules.heartbeat_late(k, now), kiosk_rules.printer_problem(k), uptime,
-                              int(calls.get(kiosk_rules.audit_target(k.code), 0))))
+                              calls.get(k.id, 0), statistics.median(waits[k.id]) if k.id in waits else None))
     return out
 
 

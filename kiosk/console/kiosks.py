@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from backend import auth, delivery_refusals, intake, kiosks
+from backend.database import immediate_transaction
 from backend.extensions import db
 from backend.models import Category, Kiosk, KioskDeliveryRefusal, Office, OfficeKind, utcnow
 from backend.statuses import Channel, Identity
@@ -367,10 +368,11 @@ def kiosk_help_answer(kiosk_id):
     """An officer goes to the kiosk whose citizen called (the queue page's
     "I'm going"): the call leaves the other officers' lists."""
     kiosk = _kiosk_or_404(kiosk_id)
-    if kiosks.help_waiting(kiosk):
-        kiosks.answer_help(kiosk)
-        auth.audit("kiosk_help_answered", user=g.officer, target=f"kiosk:{kiosk.code}")
-        db.session.commit()
+    with immediate_transaction():  # two officers at once: one answers, the other is told
+        answered = kiosks.answer_help(kiosk, g.officer.id, kiosks.HelpAnswer.DESK)
+        if answered:
+            auth.audit("kiosk_help_answered", user=g.officer, target=f"kiosk:{kiosk.code}")
+    if answered:
         flash(_l("Thank you. The citizen at %(kiosk)s is waiting for you.", kiosk=kiosk.name), "success")
     else:
         flash(_l("Another officer has answered this call already."), "info")

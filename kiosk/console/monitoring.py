@@ -485,9 +485,10 @@ def report_data(d: queries.Dashboard, scope):
                              _office_groups(d.offices, nested=False)) if deep else None,
         offices=ReportGroups(_("Complaints by office"), office_head, _office_groups(d.offices, nested=True)),
         kiosks=ReportTable(_("Kiosks"), (_("Kiosk"), _("Office"), _("Now"), _("Printer"), _("Calls for an officer"),
-                                         _("Uptime")),
+                                         _("Wait for an officer, median"), _("Uptime")),
                            tuple((k.name, k.office_title, _("offline") if k.offline else _("online"),
-                                  k.printer_problem or _("good"), _num(k.help_calls), _percent(k.uptime))
+                                  k.printer_problem or _("good"), _num(k.help_calls), duration(k.help_wait),
+                                  _percent(k.uptime))
                                  for k in d.kiosks),
                            numeric_from=4),
         notes=(_("A complaint counts for the office where it came in. Times in WIB."),

@@ -8,7 +8,7 @@ unless KIOSK_REQUIRE_PAIRING is set (production), so the demo kiosks of
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import abort, current_app, make_response, render_template, request, session
 
@@ -38,20 +38,15 @@ def check(kiosk: Kiosk) -> None:
         abort(response)
 
 
-HELP_CALLED = "help_called"  # session key: when the call this citizen made (or joined) began, epoch seconds
-
-
-def help_called(kiosk: Kiosk) -> None:
-    """Remember in this citizen's session the call they made or joined (views.call_officer)."""
-    session[HELP_CALLED] = kiosk.help_requested_at.timestamp()
+HELP_CALLED = "help_call"  # session key: the id of the call this citizen made or joined (views.call_officer)
 
 
 def my_help(kiosk: Kiosk | None) -> kiosks.HelpState | None:
     """The call this citizen made at this kiosk, if it is still open: waiting, or an officer on the way."""
-    called = session.get(HELP_CALLED)
-    if kiosk is None or not isinstance(called, (int, float)) or isinstance(called, bool):
+    call_id = session.get(HELP_CALLED)
+    if kiosk is None or not isinstance(call_id, int) or isinstance(call_id, bool):
         return None
-    return kiosks.help_state(kiosk, datetime.fromtimestamp(called, timezone.utc))
+    return kiosks.help_state(kiosk, call_id)
 
 
 def idle_seconds(kiosk: Kiosk | None) -> int:

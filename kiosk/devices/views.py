@@ -109,7 +109,7 @@ def assist():
             status = 422
         else:
             _discard_draft(kiosk)
-            kiosks.answer_help(kiosk)  # the officer is here: a call from this kiosk is answered
+            kiosks.answer_help(kiosk, user.id, kiosks.HelpAnswer.ASSISTED)  # the officer is here: a call is answered
             session.pop(devices.HELP_CALLED, None)  # ... and over: the next citizen gets the button
             devices.start_assist(kiosk, user)
             auth.audit("kiosk_assist_start", user=user, target=f"kiosk:{kiosk.code}")
@@ -143,11 +143,13 @@ def call_officer():
     devices.check(kiosk)
     # (Its CSRF token is checked before any view: app-wide.)
     with immediate_transaction():
-        if kiosks.request_help(kiosk):
-            auth.audit(kiosks.HELP_CALL_ACTION, target=kiosks.audit_target(kiosk.code))
+        call, new = kiosks.request_help(kiosk)
+        if new:
+            auth.audit("kiosk_help_call", target=f"kiosk:{kiosk.code}")
+        call_id = call.id
     # "Called" shows for this citizen only: Finish and the idle reset clear the
     # session, and the next citizen finds the button (the desk keeps the call).
-    devices.help_called(kiosk)
+    session[devices.HELP_CALLED] = call_id
     flash(_l("An officer has been called to this kiosk. Please wait a moment; your answers are kept."), "success")
     return redirect(back_to(request.form.get("next")), code=303)
 

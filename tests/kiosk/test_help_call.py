@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import AuditLog, Kiosk, utcnow
+from backend.models import AuditLog, Kiosk, KioskHelpCall, utcnow
 from tests.flowdriver import FlowDriver, csrf_token
 from tests.officers import PIN, make_user, sign_in
 
@@ -21,6 +21,28 @@ COMING = "Petugas sedang menuju ke kios ini. Mohon tunggu di sini."
 def _kiosk(app) -> Kiosk:
     with app.app_context():
         return db.session.execute(select(Kiosk).filter_by(code="tebet-timur")).scalar_one()
+
+
+def _calls(app) -> list[KioskHelpCall]:
+    """The kiosk's calls, oldest first."""
+    with app.app_context():
+        kiosk_id = _kiosk(app).id
+        return db.session.scalars(select(KioskHelpCall).filter_by(kiosk_id=kiosk_id)
+                                  .order_by(KioskHelpCall.id)).all()
+
+
+def _waiting(app) -> bool:
+    return any(c.answered_at is None for c in _calls(app))
+
+
+def _age(app, **fields) -> None:
+    """Move the kiosk's calls' times back by KIOSK_HELP_CALL_MINUTES and a minute."""
+    with app.app_context():
+        back = timedelta(minutes=app.config["KIOSK_HELP_CALL_MINUTES"] + 1)
+        for call in db.session.scalars(select(KioskHelpCall)):
+            for name in fields:
+                setattr(call, name, getattr(call, name) - back)
+        db.session.commit()
 
 
 def _call(flow, next_url="/k/tebet-timur/kategori", with_token=True):
@@ -47,11 +69,10 @@ def test_a_call_from_the_screen_keeps_the_answers_and_says_it_was_made(app, flow
     after = flow.get("/kategori")
     assert "Petugas sudah dipanggil ke kios ini" in after.html  # the flashed message
     assert WAITING in after.html and 'action="/k/tebet-timur/panggil"' not in after.html
-    assert _kiosk(app).help_requested_at is not None
+    assert _waiting(app)
     # A second tap is the same call.
-    first = _kiosk(app).help_requested_at
     _call(flow)
-    assert _kiosk(app).help_requested_at == first
+    assert len(_calls(app)) == 1
     with app.app_context():
         assert len(db.session.scalars(select(AuditLog).where(AuditLog.action == "kiosk_help_call")).all()) == 1
 
@@ -61,7 +82,7 @@ def test_without_its_token_the_call_is_not_made(app, flow):
     flow.get("/kategori")
     r = _call(flow, with_token=False)
     assert r.status_code == 400 and "Silakan kembali ke awal" in r.get_data(as_text=True)
-    assert _kiosk(app).help_requested_at is None
+    assert _calls(app) == []
 
 
 def test_phones_and_the_offline_page_have_no_call_button(client):
@@ -92,7 +113,11 @@ def test_the_desk_of_the_kiosks_office_sees_the_call_and_answers_it(app, flow):
     assert "menunggu Anda" in after and f'data-help-call="{kiosk_id}"' not in after
     assert "<title>Pengaduan ·" in after
     assert desk.get("/petugas/kios/panggilan.json").get_json() == {"calls": []}
-    assert _kiosk(app).help_requested_at is None
+    [call] = _calls(app)
+    assert call.answered_at is not None and call.answered_how == "desk" and call.answered_by_id is not None
+    # A second officer, a moment later, is told.
+    r = desk.post(f"/petugas/kios/{kiosk_id}/panggilan", data={"csrf_token": csrf_token(after)})
+    assert "sudah dijawab petugas lain" in desk.get(r.headers["Location"]).get_data(as_text=True)
     # The caller's screen says an officer is on the way; the next citizen can call again.
     page = flow.get("/")
     assert COMING in page.html and CALL not in page.html
@@ -104,10 +129,7 @@ def test_the_desk_of_the_kiosks_office_sees_the_call_and_answers_it(app, flow):
 def test_an_old_call_is_no_longer_listed(app, flow):
     flow.get("/")
     _call(flow, "/k/tebet-timur/")
-    with app.app_context():
-        kiosk = db.session.execute(select(Kiosk).filter_by(code="tebet-timur")).scalar_one()
-        kiosk.help_requested_at = utcnow() - timedelta(minutes=app.config["KIOSK_HELP_CALL_MINUTES"] + 1)
-        db.session.commit()
+    _age(app, requested_at=True)
     assert _desk(app).get("/petugas/kios/panggilan.json").get_json() == {"calls": []}
     assert CALL in flow.get("/").html
 
@@ -119,7 +141,8 @@ def test_an_officer_starting_assisted_mode_there_answers_the_call(app, flow):
     _call(flow, "/k/tebet-timur/")
     flow.get("/bantuan")
     assert flow.post("/bantuan", {"username": "budi", "pin": PIN}).status == 303
-    assert _kiosk(app).help_requested_at is None
+    [call] = _calls(app)
+    assert call.answered_how == "assisted" and call.answered_at is not None
     assert CALL not in flow.get("/").html  # assisted mode: the officer is there
     flow.post("/bantuan/selesai", {})
     page = flow.get("/")  # the next citizen: the button, not "on the way"
@@ -179,10 +202,7 @@ def test_an_officer_who_never_came_leaves_the_button_again(app, flow):
     flow.get("/")
     _call(flow, "/k/tebet-timur/")
     _answer(app, _desk(app))
-    with app.app_context():
-        kiosk = db.session.execute(select(Kiosk).filter_by(code="tebet-timur")).scalar_one()
-        kiosk.help_answered_at = utcnow() - timedelta(minutes=app.config["KIOSK_HELP_CALL_MINUTES"] + 1)
-        db.session.commit()
+    _age(app, answered_at=True)
     html = _poll(flow, on="/k/tebet-timur/kejadian?from=review").get_data(as_text=True)
     # The button again, leading back to the screen the citizen is on (not to this address).
     assert CALL in html and COMING not in html
@@ -217,6 +237,44 @@ def test_while_the_caller_waits_the_screen_waits_longer_before_clearing(app, flo
 def test_a_session_from_before_the_call_times_were_kept_shows_the_button(app, flow):
     flow.get("/")
     with flow.client.session_transaction() as s:
-        s["help_called"] = True  # what a session held before this release
+        s["help_call"] = True  # not a call's id
     page = flow.get("/")
     assert page.status == 200 and CALL in page.html
+
+
+def test_migration_0016_moves_a_waiting_call_and_back(lane, tmp_path):
+    """0015 kept the waiting call in kiosks.help_requested_at; 0016 moves it to
+    kiosk_help_calls, and its downgrade puts the one still waiting back."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+
+    from tests.conftest import _create_pg_database, _drop_pg_database, make_app, migrate_and_seed
+
+    if lane == "sqlite":
+        name, url = None, f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+    else:
+        name, url = _create_pg_database()
+    try:
+        app = make_app(url, tmp_path / "instance")
+        migrate_and_seed(app)
+        with app.app_context():
+            db.session.remove()
+            downgrade(revision="0015")
+            with db.engine.begin() as conn:
+                conn.execute(text("UPDATE kiosks SET help_requested_at = :at WHERE code = 'tebet-timur'"),
+                             {"at": utcnow()})
+            upgrade()
+            assert "help_requested_at" not in {c["name"] for c in inspect(db.engine).get_columns("kiosks")}
+            kiosk = db.session.execute(select(Kiosk).filter_by(code="tebet-timur")).scalar_one()
+            [call] = db.session.scalars(select(KioskHelpCall)).all()
+            assert call.kiosk_id == kiosk.id and call.answered_at is None
+            db.session.remove()
+            downgrade(revision="0015")
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM kiosks WHERE help_requested_at IS NOT NULL")).scalar() == 1
+            upgrade()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if name:
+            _drop_pg_database(name)

@@ -351,37 +351,46 @@ def test_dates_out_of_reach_elsewhere_in_the_console(app, dataset):
 
 
 def test_kiosk_help_calls_are_counted_in_the_range(app, dataset):
-    """Each "Panggil petugas" is one audit row (kiosk/devices/views.py): the
-    dashboard and the monthly report count them per kiosk, in the range only."""
-    from datetime import datetime
+    """Each "Panggil petugas" is a row of kiosk_help_calls (backend/kiosks.py):
+    the dashboard and the monthly report count them per kiosk, in the range
+    only, with the median wait of the answered ones."""
+    from datetime import datetime, timedelta
 
-    from backend import kiosks
+    from backend.models import Kiosk, KioskHelpCall
     from backend.workdays import WIB
 
+    def at(*args):
+        return datetime(*args, tzinfo=WIB)
+
     with app.app_context():
-        for code, at in (("tebet-timur", datetime(2026, 11, 3, 9, 0)), ("tebet-timur", datetime(2026, 11, 16, 14, 0)),
-                         ("tebet-timur", datetime(2026, 10, 30, 9, 0)),  # October: not in November's figures
-                         ("tebet", datetime(2026, 11, 10, 10, 0))):
-            db.session.add(AuditLog(action=kiosks.HELP_CALL_ACTION, target=kiosks.audit_target(code),
-                                    at=at.replace(tzinfo=WIB)))
-        db.session.add(AuditLog(action="kiosk_help_answered", target=kiosks.audit_target("tebet"),
-                                at=datetime(2026, 11, 10, 10, 5, tzinfo=WIB)))  # an answer is not a call
+        ids = dict(db.session.execute(select(Kiosk.code, Kiosk.id)).all())
+        for code, asked, wait in (("tebet-timur", at(2026, 11, 3, 9, 0), 4), ("tebet-timur", at(2026, 11, 16, 14, 0), 10),
+                                  ("tebet-timur", at(2026, 11, 16, 15, 0), 7),
+                                  ("tebet-timur", at(2026, 10, 30, 9, 0), 60),  # October: not in November's figures
+                                  ("tebet", at(2026, 11, 10, 10, 0), None)):  # never answered
+            db.session.add(KioskHelpCall(kiosk_id=ids[code], requested_at=asked,
+                                         answered_at=asked + timedelta(minutes=wait) if wait else None,
+                                         answered_how="desk" if wait else None))
         db.session.commit()
     client = _signed(app, "monitor")
     html = client.get("/petugas/pemantauan", query_string=NOV).get_data(as_text=True)
 
-    def calls(code):
-        row = re.search(rf'<tr data-kiosk="{code}">(.*?)</tr>', html, re.S)
+    def cells(page, code):
+        row = re.search(rf'<tr data-kiosk="{code}">(.*?)</tr>', page, re.S)
         assert row, code
-        return re.search(r"<td[^>]*data-help-calls>([^<]*)</td>", row.group(1)).group(1)
+        return (re.search(r"<td[^>]*data-help-calls>([^<]*)</td>", row.group(1)).group(1),
+                re.search(r"<td[^>]*data-help-wait>([^<]*)</td>", row.group(1)).group(1))
 
-    assert "Panggilan petugas" in html
-    assert (calls("tebet-timur"), calls("tebet"), calls("cilandak-barat")) == ("2", "1", "0")
+    assert "Panggilan petugas" in html and "Tunggu petugas, median" in html
+    assert cells(html, "tebet-timur") == ("3", "7 mnt")
+    assert cells(html, "tebet") == ("1", "–") and cells(html, "cilandak-barat") == ("0", "–")
     october = client.get("/petugas/pemantauan", query_string={"periode": "custom", "dari": "2026-10-01",
                                                                "sampai": "2026-10-31"}).get_data(as_text=True)
-    assert re.search(r'<tr data-kiosk="tebet-timur">.*?data-help-calls>1<', october, re.S)
+    assert cells(october, "tebet-timur") == ("1", "1 jam 0 mnt")
     text = _pdf_text(client, bulan="2026-11")
-    kiosks_part = text[text.index("Kios Kantor Saat ini Printer\nPanggilan\npetugas"):]
-    # Each kiosk's row ends with its printer, its calls and its uptime (the PDF's text wraps its cells).
-    assert re.search(r"Kelurahan Tebet Timur[^%]*?baik 2 \d+%", kiosks_part), kiosks_part[:600]
-    assert re.search(r"Kecamatan Tebet[^%]*?baik 1 \d+%", kiosks_part), kiosks_part[:600]
+    # The kiosks table, its cells' wrapped lines joined: each row ends with its printer, its calls,
+    # the median wait and its uptime.
+    kiosks_part = " ".join(text[text.rindex("Kios Kantor"):].split())
+    assert kiosks_part.startswith("Kios Kantor Saat ini Printer Panggilan petugas Tunggu petugas, median Waktu aktif")
+    assert re.search(r"Kelurahan Tebet Timur [^%]*?baik 3 7 mnt \d+%", kiosks_part), kiosks_part[:700]
+    assert re.search(r"Kecamatan Tebet [^%]*?baik 1 – \d+%", kiosks_part), kiosks_part[:700]
