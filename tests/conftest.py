@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 import uuid
 from pathlib import Path
 
@@ -77,6 +78,25 @@ def migrate_and_seed(app) -> None:
         upgrade()
         seed.load_reference_data()
         seed.load_demo_data()
+
+
+@contextmanager
+def scratch_app(lane: str, tmp_path: Path):
+    """An app on a migrated, seeded database of its own in `lane`, for a test
+    that moves the migrations down and up; the database goes afterwards."""
+    name, url = (None, f"sqlite:///{tmp_path / 'scratch.sqlite3'}") if lane == "sqlite" else _create_pg_database()
+    try:
+        app = make_app(url, tmp_path / "instance")
+        migrate_and_seed(app)
+        yield app
+        from backend.extensions import db
+
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if name:
+            _drop_pg_database(name)
 
 
 @pytest.fixture(scope="session", params=LANES)

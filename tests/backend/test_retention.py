@@ -298,15 +298,9 @@ def test_the_procfile_runs_the_housekeeping_loop():
 def test_migration_0012_upgrades_and_downgrades(lane, tmp_path):
     from flask_migrate import downgrade, upgrade
 
-    from tests.conftest import _create_pg_database, _drop_pg_database, make_app, migrate_and_seed
+    from tests.conftest import scratch_app
 
-    if lane == "sqlite":
-        name, url = None, f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-    else:
-        name, url = _create_pg_database()
-    try:
-        app = make_app(url, tmp_path / "instance")
-        migrate_and_seed(app)
+    with scratch_app(lane, tmp_path) as app:
         with app.app_context():
             cid = file("migrated", photo=True)
             number = db.session.get(Complaint, cid).number
@@ -325,8 +319,3 @@ def test_migration_0012_upgrades_and_downgrades(lane, tmp_path):
             indexes = {i["name"] for i in inspect(db.engine).get_indexes("complaints")}
             assert "ix_complaints_retention_due" in indexes and "ix_complaints_retention" not in indexes  # 0013
             assert db.session.get(Complaint, cid).personal_data_erased_at is None  # the record went with 0011
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if name:
-            _drop_pg_database(name)

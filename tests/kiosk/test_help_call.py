@@ -248,15 +248,9 @@ def test_migration_0016_moves_a_waiting_call_and_back(lane, tmp_path):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import inspect, text
 
-    from tests.conftest import _create_pg_database, _drop_pg_database, make_app, migrate_and_seed
+    from tests.conftest import scratch_app
 
-    if lane == "sqlite":
-        name, url = None, f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-    else:
-        name, url = _create_pg_database()
-    try:
-        app = make_app(url, tmp_path / "instance")
-        migrate_and_seed(app)
+    with scratch_app(lane, tmp_path) as app:
         with app.app_context():
             db.session.remove()
             downgrade(revision="0015")
@@ -273,8 +267,3 @@ def test_migration_0016_moves_a_waiting_call_and_back(lane, tmp_path):
             with db.engine.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM kiosks WHERE help_requested_at IS NOT NULL")).scalar() == 1
             upgrade()
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if name:
-            _drop_pg_database(name)
