@@ -24,7 +24,8 @@ states and follow-up times), then made real:
   one of these numbers to another record;
 - the newest few wait in the outbox, so the relay delivers them through the
   stand-in when `make run` starts (live deliveries on the dashboard);
-- heartbeats of the kiosks over the same days, for the kiosk panel;
+- heartbeats of the kiosks over the same days, for the kiosk panel, and now
+  and then a citizen at one calling an officer, mostly answered within minutes;
 - the Mayor's office's duty roster (load_demo_roster): the sections of the
   Sekretariat Kota taking turns, this month and the next, when none is set up.
 """
@@ -39,9 +40,12 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from backend import numbering, roster, routing, workdays
+from backend.kiosks import HelpAnswer
 from backend.database import immediate_transaction
 from backend.extensions import db
-from backend.models import Category, Complaint, DutySection, Kiosk, KioskUptime, Office, StatusEvent, utcnow
+from backend.models import (
+    Category, Complaint, DutySection, Kiosk, KioskHelpCall, KioskUptime, Office, StatusEvent, utcnow,
+)
 from backend.monitoring import rollup
 from backend.offices import KOTA_CODE
 from backend.monitoring.synthetic import Context, generate, insert_complaints
@@ -235,6 +239,7 @@ def load_demo_complaints(n: int = DEFAULT_COUNT, *, days: int = DEFAULT_DAYS, no
     insert_complaints(pairs, rebuild_rollups=False)
     db.session.execute(insert(StatusEvent.__table__), _events(pairs, histories))
     _kiosk_heartbeats(start, now, rng)
+    _kiosk_help_calls(start, now, rng)
     db.session.commit()
     rollup.rebuild()
     return len(pairs)
@@ -428,3 +433,30 @@ def _kiosk_heartbeats(start: datetime, now: datetime, rng: random.Random) -> Non
         kiosk.last_heartbeat_at = now
     if rows:
         db.session.execute(insert(KioskUptime.__table__), rows)
+
+
+def _kiosk_help_calls(start: datetime, now: datetime, rng: random.Random) -> None:
+    """Now and then, on a working day's office hours, a citizen at a kiosk calls
+    an officer ("Panggil petugas"); most calls are answered within minutes,
+    from the desk or by assisted mode, a few never. For kiosks with no calls yet."""
+    kiosks = db.session.scalars(select(Kiosk.id).where(Kiosk.active.is_(True)).order_by(Kiosk.id)).all()
+    calling = set(db.session.scalars(select(KioskHelpCall.kiosk_id).distinct()))
+    rows = []
+    day = start.astimezone(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
+    while day <= now:
+        if day.weekday() < 5:
+            for kiosk_id in kiosks:
+                if kiosk_id in calling or rng.random() >= 0.15:
+                    continue
+                asked = day + timedelta(hours=8, minutes=rng.randint(0, 7 * 60))
+                if asked > now - timedelta(minutes=30):
+                    continue
+                answered = rng.random() < 0.9
+                wait = timedelta(seconds=rng.randint(60, 15 * 60))
+                rows.append(dict(kiosk_id=kiosk_id, requested_at=asked,
+                                 answered_at=asked + wait if answered else None,
+                                 answered_how=(HelpAnswer.DESK if rng.random() < 0.8 else HelpAnswer.ASSISTED)
+                                 if answered else None))
+        day += timedelta(days=1)
+    if rows:
+        db.session.execute(insert(KioskHelpCall.__table__), rows)

@@ -248,7 +248,13 @@ def test_tracking_console_and_dashboard_show_it(demo_app):
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert re.search(r'data-figure="complaints"[^>]*>200<', html)
+    calls = 0
     for code in ("walikota-lobi", "tebet", "tebet-timur", "cilandak-barat"):
         row = re.search(rf'<tr data-kiosk="{code}">(.*?)</tr>', html, re.S).group(1)
         uptime = re.findall(r'<td class="num">([^<]*)</td>', row)[-1]
         assert uptime.endswith("%") and int(uptime[:-1]) >= 80, (code, uptime)
+        # Now and then a citizen called an officer, answered within minutes.
+        calls += int(re.search(r"data-help-calls>(\d+)<", row).group(1))
+        wait = re.search(r"data-help-wait>([^<]*)<", row).group(1)
+        assert wait == "–" or (wait.endswith(" mnt") and 1 <= int(wait.split()[0]) <= 15), (code, wait)
+    assert calls >= 4
