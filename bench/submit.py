@@ -622,7 +622,8 @@ def report(args, app: Measured, base: Measured, load_before: tuple, floor: Measu
     if app.api is not None:
         lines.append(("api  POST /api/v1/laporan (JSON)", app.api))
     if floor is not None:
-        lines.append(("floor POST /intake (writes only)", floor))
+        what = "writes" if os.environ.get("FLOOR_ROLLUPS", "1") != "0" else "no rollups"
+        lines.append((f"floor POST /intake ({what})", floor))
     for label, m in (*lines, ("base POST /insert (1 row)", base)):
         cpu = m.peak.cpu / m.peak.elapsed * 100 if m.peak.elapsed else 0
         server_cpu = m.peak.server_cpu / m.peak.elapsed * 100 if m.peak.elapsed else 0
