@@ -57,3 +57,19 @@ def test_a_citizen_checks_a_complaint_at_the_kiosk(kiosk_page, live_app, artifac
     expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
     expect(page.locator("html")).not_to_have_class(re.compile(r"\btext-large\b"))
     assert errors == []
+
+
+def test_the_attract_screen_leads_there_too(kiosk_page, artifacts):
+    """A kiosk left alone shows its attract screen, where any touch starts a
+    report, but one on "Cek laporan yang sudah dikirim" opens the tracking."""
+    page = kiosk_page
+    page.clock.install()
+    page.goto("/k/tebet-timur/")
+    expect(page.get_by_role("button", name="Mulai melapor")).to_be_visible()
+    page.clock.run_for(61_000)
+    attract = page.locator("dialog#attract")
+    expect(attract).to_be_visible()
+    shot(page, artifacts, "layar-tunggu")
+    attract.get_by_role("link", name="Cek laporan yang sudah dikirim").tap()
+    expect(page.locator("h1")).to_have_text("Lacak laporan")
+    assert page.url.endswith("/k/tebet-timur/lacak")

@@ -4,8 +4,9 @@
  * going on. After data-attract-seconds without a touch it opens and shows
  * one slide at a time, data-slide-seconds each, round and round. Any touch
  * (or key) starts the complaint flow: the start screen's own form
- * ([data-start-form]) is submitted, exactly as "Start reporting" would. Escape
- * closes it. While it shows, the page reloads every data-refresh-seconds (when
+ * ([data-start-form]) is submitted, exactly as "Start reporting" would; a
+ * touch on "Check a complaint" ([data-attract-track]) opens the kiosk's
+ * tracking instead. Escape closes it. While it shows, the page reloads every data-refresh-seconds (when
  * the server answers), so office hours, today's duty section and the form's
  * token stay fresh on a kiosk left alone for days.
  *
@@ -221,6 +222,13 @@
     else form.submit();
   }
 
+  /* "Check a complaint" on the attract screen: the kiosk's tracking, not a new report. */
+  function openTracking(href) {
+    state.starting = true;
+    stopTimers();
+    window.location.assign(href);
+  }
+
   function closeAndWait() {
     if (state.dialog && state.dialog.open) state.dialog.close();
     arm();
@@ -235,7 +243,9 @@
       if (event.type === "keydown" && (event.key === "Tab" || event.key === "Shift")) return;
       if (event.cancelable) event.preventDefault();
       event.stopPropagation();
-      startFlow();
+      const track = event.target instanceof Element && event.target.closest("[data-attract-track]");
+      if (track) openTracking(track.href);
+      else startFlow();
       return;
     }
     arm();
