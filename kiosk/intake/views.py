@@ -393,7 +393,7 @@ def track_lookup():
     """The public tracking pages inside the kiosk's screen: its header, footer and
     idle reset, no link out (a phone has /lacak, and is sent there)."""
     if g.kiosk is None:
-        return redirect(url_for("tracking.lookup", **request.args), code=301)
+        return redirect(url_for("tracking.lookup", nomor=request.args.get("nomor")), code=301)
     return tracking.lookup_page(request.args.get("nomor"), KIOSK_TRACK)
 
 

@@ -27,6 +27,9 @@ def test_the_kiosk_start_screen_offers_it_and_the_phone_has_its_own(client):
     assert f'href="{LOOKUP}"' not in client.get("/lapor/").get_data(as_text=True)
     r = client.get("/lapor/lacak", query_string={"nomor": "x"})
     assert r.status_code == 301 and r.headers["Location"] == "/lacak/?nomor=x"
+    # Only the number goes along (url_for's own arguments, such as _scheme, are not the query's to set).
+    r = client.get("/lapor/lacak", query_string={"_scheme": "x", "_external": "", "nomor": "1"})
+    assert r.status_code == 301 and r.headers["Location"] == "/lacak/?nomor=1"
     r = client.get("/lapor/lacak/0101-26-00001-5")
     assert r.status_code == 301 and r.headers["Location"] == "/lacak/0101-26-00001-5"
 
