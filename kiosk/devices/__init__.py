@@ -44,8 +44,8 @@ HELP_CALLED = "help_call"  # session key: the id of the call this citizen made o
 def my_help(kiosk: Kiosk | None) -> kiosks.HelpState | None:
     """The call this citizen made at this kiosk, if it is still open: waiting, or an officer on the way."""
     call_id = session.get(HELP_CALLED)
-    if kiosk is None or not isinstance(call_id, int) or isinstance(call_id, bool):
-        return None
+    if kiosk is None or not isinstance(call_id, int) or isinstance(call_id, bool) or not 0 < call_id < 2**63:
+        return None  # not a call's id (a BIGINT): nothing to look up
     return kiosks.help_state(kiosk, call_id)
 
 
