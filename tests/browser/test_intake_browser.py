@@ -44,6 +44,22 @@ def start_to_location(page) -> None:
     expect(page.locator("h1")).to_contain_text("Di mana")
 
 
+def tap_next(page, heading: str) -> None:
+    """"Lanjut", then the next screen (its h1 contains `heading`). In CI a tap
+    now and then went nowhere on a kiosk screen still settling (the screen
+    stayed, with no message); a citizen taps again, and so does this, once,
+    only if the same screen is still there without an error."""
+    before = page.locator("h1").inner_text()
+    page.get_by_role("button", name="Lanjut").click()
+    try:
+        expect(page.locator("h1")).to_contain_text(heading, timeout=4_000)
+    except AssertionError:
+        if page.locator("h1").inner_text() != before or page.locator(".error-summary").count():
+            raise
+        page.get_by_role("button", name="Lanjut").click()
+        expect(page.locator("h1")).to_contain_text(heading)
+
+
 def receipt_number(page) -> str:
     return "-".join(page.locator(".number__group").all_inner_texts())
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.models import Complaint, ComplaintNumberAlias
+from tests.browser.test_intake_browser import tap_next
 from tests.browser.test_offline import (  # noqa: F401 (device: a fixture)
     PRINT_SPY, complaints_with_key, device, kiosk_ready, shot, shown_number, wait_for, watch_errors,
 )
@@ -43,11 +44,9 @@ def test_a_send_stored_but_unanswered_is_one_complaint_after_the_offline_send(de
     expect(page.locator("h1")).to_contain_text("Di mana")
     page.get_by_label("Alamat jalan atau patokan").fill("  Jl. Tebet Raya No. 7, depan pos ronda ")
     page.locator("#rt").fill("5")
-    page.get_by_role("button", name="Lanjut").click()
-    expect(page.locator("h1")).to_contain_text("Apa yang terjadi")
+    tap_next(page, "Apa yang terjadi")
     page.locator("textarea").fill(DESCRIPTION + "  ")
-    page.get_by_role("button", name="Lanjut").click()
-    expect(page.locator("h1")).to_contain_text("Bagaimana")
+    tap_next(page, "Bagaimana")
     page.get_by_role("textbox", name="Nama").fill("Siti Rahayu")
     page.get_by_role("textbox", name="Nomor ponsel atau WhatsApp").fill("0812 3456 7890")
     page.get_by_role("textbox", name="Email").fill("Siti.Rahayu@Example.ID")
